@@ -1,0 +1,1 @@
+"""Concept embeddings: text encoders, graph trainers and vector indexes."""

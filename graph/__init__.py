@@ -1,0 +1,1 @@
+"""ConceptNet-style knowledge graph: URIs, tables, store, importers, algorithms."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the conceptkg schema, one revision per change."""

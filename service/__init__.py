@@ -1,0 +1,1 @@
+"""gRPC service of conceptkg: settings, server, servicers, client and CLI."""

@@ -1,0 +1,1 @@
+"""gRPC servicers: proto in, domain call, proto out."""

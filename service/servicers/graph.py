@@ -1,0 +1,170 @@
+"""GraphService RPCs: proto in, graph store call, proto out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import grpc
+from sqlalchemy.orm import Session, sessionmaker
+
+from graph.errors import InvalidQuery, LimitExceeded
+from graph.paths import find_paths
+from graph.records import WriteCounts
+from graph.store import GraphStore
+from service import convert
+from service._generated.conceptkg.v1 import graph_pb2 as pb
+from service._generated.conceptkg.v1 import graph_pb2_grpc
+from service.settings import Settings
+from service.status import status_from_domain_errors
+
+logger = logging.getLogger(__name__)
+
+
+class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
+    """Serves the graph through one short session per request.
+
+    Args:
+        sessions: factory of database sessions.
+        settings: limits and defaults of the service.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    def _store(self, session: Session) -> GraphStore:
+        return GraphStore(
+            session,
+            max_page_size=self._settings.max_page_size,
+            max_batch_size=self._settings.max_batch_size,
+        )
+
+    def GetConcept(
+        self, request: pb.GetConceptRequest, context: grpc.ServicerContext
+    ) -> pb.GetConceptResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            record = self._store(session).get_concept(request.uri)
+        return pb.GetConceptResponse(concept=convert.concept_message(record))
+
+    def QueryEdges(
+        self, request: pb.QueryEdgesRequest, context: grpc.ServicerContext
+    ) -> pb.QueryEdgesResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            page = self._store(session).query_edges(
+                convert.edge_filter(request),
+                limit=request.limit or self._settings.default_page_size,
+                page_token=request.page_token,
+            )
+        return pb.QueryEdgesResponse(
+            edges=[convert.edge_message(edge) for edge in page.edges],
+            next_page_token=page.next_page_token,
+        )
+
+    def Neighbors(
+        self, request: pb.NeighborsRequest, context: grpc.ServicerContext
+    ) -> pb.NeighborsResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            found = self._store(session).neighbors(
+                request.uri,
+                relation=request.relation or None,
+                direction=convert.direction(request.direction),
+                limit=request.limit or self._settings.default_page_size,
+            )
+        return pb.NeighborsResponse(
+            neighbors=[convert.neighbor_message(n) for n in found]
+        )
+
+    def Subgraph(
+        self, request: pb.SubgraphRequest, context: grpc.ServicerContext
+    ) -> pb.SubgraphResponse:
+        settings = self._settings
+        with status_from_domain_errors(context), self._sessions() as session:
+            hops = _within("hops", request.hops or 1, settings.max_subgraph_hops)
+            max_nodes = _within(
+                "max_nodes",
+                request.max_nodes or settings.max_subgraph_nodes,
+                settings.max_subgraph_nodes,
+            )
+            max_edges = _within(
+                "max_edges",
+                request.max_edges or settings.max_subgraph_edges,
+                settings.max_subgraph_edges,
+            )
+            graph = self._store(session).subgraph(
+                request.uri,
+                hops=hops,
+                max_nodes=max_nodes,
+                max_edges=max_edges,
+                relation=request.relation or None,
+            )
+        return convert.subgraph_response(graph)
+
+    def ShortestPath(
+        self, request: pb.ShortestPathRequest, context: grpc.ServicerContext
+    ) -> pb.ShortestPathResponse:
+        settings = self._settings
+        with status_from_domain_errors(context), self._sessions() as session:
+            max_paths = _within("max_paths", request.max_paths or 1, settings.max_paths)
+            paths = find_paths(
+                self._store(session),
+                request.start,
+                request.end,
+                max_hops=request.max_hops or 4,
+                max_paths=max_paths,
+                hop_limit=settings.max_path_hops,
+                max_nodes=settings.max_subgraph_nodes,
+            )
+        return pb.ShortestPathResponse(paths=[convert.path_message(p) for p in paths])
+
+    def UpsertConcepts(
+        self,
+        request_iterator: Iterator[pb.UpsertConceptsRequest],
+        context: grpc.ServicerContext,
+    ) -> pb.UpsertResponse:
+        totals = WriteCounts()
+        with status_from_domain_errors(context), self._sessions.begin() as session:
+            store = self._store(session)
+            for request in request_iterator:
+                totals.add(store.upsert_concepts(convert.concept_inputs(request)))
+        logger.info("concepts_upserted inserted=%d updated=%d", totals.inserted, totals.updated)
+        return convert.upsert_response(totals)
+
+    def UpsertEdges(
+        self,
+        request_iterator: Iterator[pb.UpsertEdgesRequest],
+        context: grpc.ServicerContext,
+    ) -> pb.UpsertResponse:
+        totals = WriteCounts()
+        with status_from_domain_errors(context), self._sessions.begin() as session:
+            store = self._store(session)
+            for request in request_iterator:
+                totals.add(store.upsert_edges(convert.edge_inputs(request)))
+        logger.info("edges_upserted inserted=%d updated=%d", totals.inserted, totals.updated)
+        return convert.upsert_response(totals)
+
+    def DeleteEdges(
+        self, request: pb.DeleteEdgesRequest, context: grpc.ServicerContext
+    ) -> pb.DeleteEdgesResponse:
+        with status_from_domain_errors(context), self._sessions.begin() as session:
+            deleted = self._store(session).delete_edges(list(request.uris))
+        requested = len(set(request.uris))
+        logger.info("edges_deleted deleted=%d requested=%d", deleted, requested)
+        return pb.DeleteEdgesResponse(deleted=deleted, not_found=requested - deleted)
+
+    def Stats(
+        self, request: pb.StatsRequest, context: grpc.ServicerContext
+    ) -> pb.StatsResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            top = _within("top", request.top or 20, self._settings.max_page_size)
+            stats = self._store(session).stats(top=top)
+        return convert.stats_response(stats)
+
+
+def _within(field: str, value: int, limit: int) -> int:
+    """Check a requested size: at least 1 and at most the configured limit."""
+    if value < 1:
+        raise InvalidQuery(field, value, "an integer >= 1")
+    if value > limit:
+        raise LimitExceeded(field, value, limit)
+    return value

@@ -1,0 +1,47 @@
+"""Service settings, read from CONCEPTKG_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings of the server and the admin commands.
+
+    Every field can be set as ``CONCEPTKG_<FIELD>`` in the environment.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CONCEPTKG_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Folder for the embedded database."
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means SQLite at <data_dir>/conceptkg.db.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=50051, ge=0, le=65535)
+    max_workers: int = Field(default=8, ge=1)
+    default_page_size: int = Field(default=50, ge=1)
+    max_page_size: int = Field(default=1000, ge=1)
+    max_batch_size: int = Field(
+        default=10000, ge=1, description="Concepts or edges per write message."
+    )
+    max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_subgraph_nodes: int = Field(default=2000, ge=1)
+    max_subgraph_edges: int = Field(default=10000, ge=1)
+    max_subgraph_hops: int = Field(default=3, ge=1)
+    max_path_hops: int = Field(default=6, ge=1)
+    max_paths: int = Field(default=10, ge=1)
+    shutdown_grace_s: float = Field(default=5.0, ge=0)
+    log_level: str = "INFO"
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'conceptkg.db').resolve()}"
