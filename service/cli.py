@@ -131,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     subgraph.add_argument("--max-nodes", type=int, default=50)
     subgraph.add_argument("--rel", default="")
     subgraph.set_defaults(handler=_subgraph)
+    health = _query_parser(commands, "health", "standard gRPC health check")
+    health.set_defaults(handler=_health)
     stats = _query_parser(commands, "stats", "sizes of the graph")
     stats.add_argument("--top", type=int, default=10)
     stats.set_defaults(handler=_stats)
@@ -271,6 +273,15 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
             args.uri, hops=args.hops, max_nodes=args.max_nodes, relation=args.rel
         )
     return _emit(args, graph, cli_format.subgraph_text(graph))
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    with ConceptKGClient(args.server) as client:
+        status = client.health()
+    payload = {"status": status}
+    code = 0 if status == "SERVING" else EXIT_ERROR
+    _emit(args, payload, status)
+    return code
 
 
 def _stats(args: argparse.Namespace, settings: Settings) -> int:

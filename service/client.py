@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import TypeVar
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from service._generated.conceptkg.v1 import graph_pb2 as pb
 from service._generated.conceptkg.v1 import graph_pb2_grpc
@@ -50,6 +51,13 @@ class ConceptKGClient:
     def wait_ready(self, timeout_s: float = 10.0) -> None:
         """Block until the channel is connected, or raise grpc.FutureTimeoutError."""
         grpc.channel_ready_future(self._channel).result(timeout=timeout_s)
+
+    def health(self, service: str = "") -> str:
+        """The standard health status of ``service`` ("" = the whole server)."""
+        stub = health_pb2_grpc.HealthStub(self._channel)
+        request = health_pb2.HealthCheckRequest(service=service)
+        response = stub.Check(request, timeout=self._timeout)
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))
 
     def get_concept(self, uri: str) -> pb.Concept:
         """The concept stored under ``uri``."""
