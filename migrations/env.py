@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from graph.models import Base
+import embeddings.models  # noqa: F401  (registers the embedding tables)
 
 config = context.config
 target_metadata = Base.metadata

@@ -23,7 +23,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "CONCEPTKG_TEST_POSTGRES_URL",
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
 )
-_TABLES = "edges, external_links, concepts, relations"
+_TABLES = (
+    "concept_vectors, embedding_sets, edges, external_links, concepts, relations"
+)
 
 
 def _in_ci() -> bool:
