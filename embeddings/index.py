@@ -237,6 +237,7 @@ def _check_ids(ids: np.ndarray, count: int) -> np.ndarray:
 def _write_atomically(path: Path, data: bytes) -> None:
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(handle, 0o644)
         with os.fdopen(handle, "wb") as temp:
             temp.write(data)
             temp.flush()

@@ -5,11 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from graph.models import Base
-import embeddings.models  # noqa: F401  (registers the embedding tables)
+from migrations import target_metadata
 
 config = context.config
-target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
@@ -20,7 +18,7 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=target_metadata,
+            target_metadata=target_metadata(),
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )
