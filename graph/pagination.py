@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from graph.errors import InvalidQuery
 
+# Edge ids are 64-bit signed keys; a token outside that range is forged.
+_MAX_EDGE_ID = 2**63
+
 
 @dataclass(frozen=True)
 class PageKey:
@@ -48,7 +51,9 @@ def decode_page_token(token: str, fingerprint: str) -> PageKey:
         raise InvalidQuery(
             "page_token", token, "a token returned by the previous page"
         ) from error
-    if query != fingerprint or not math.isfinite(key.weight):
+    if not (math.isfinite(key.weight) and 0 <= key.edge_id < _MAX_EDGE_ID):
+        raise InvalidQuery("page_token", token, "a token returned by the previous page")
+    if query != fingerprint:
         raise InvalidQuery(
             "page_token", token, "a token from a query with the same filters"
         )

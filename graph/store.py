@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import Select, delete, func, or_, select, tuple_
+from sqlalchemy import Select, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from graph.errors import ConceptNotFound, InvalidQuery, LimitExceeded, RelationNotFound
@@ -211,8 +211,10 @@ class GraphStore:
         """
         if hops < 1:
             raise InvalidQuery("hops", hops, "an integer >= 1")
-        if max_nodes < 1 or max_edges < 0:
-            raise InvalidQuery("max_nodes", max_nodes, "a positive node cap")
+        if max_nodes < 1:
+            raise InvalidQuery("max_nodes", max_nodes, "an integer >= 1")
+        if max_edges < 0:
+            raise InvalidQuery("max_edges", max_edges, "an integer >= 0")
         center_id = self._concept_id(uri)
         relation_id = None if relation is None else self._relation_id(relation)
         graph = nx.MultiDiGraph(center=uri, truncated=False)
@@ -223,6 +225,8 @@ class GraphStore:
         for hop in range(1, hops + 1):
             next_frontier: list[int] = []
             for row in self._edges_touching(frontier, relation_id):
+                if graph.has_edge(row.start, row.end, key=row.uri):
+                    continue
                 if edge_count >= max_edges:
                     graph.graph["truncated"] = True
                     break
@@ -239,15 +243,14 @@ class GraphStore:
                     graph.add_node(node_uri, label=label, hop=hop)
                     next_frontier.append(node_id)
                 if row.start_id in kept and row.end_id in kept:
-                    if not graph.has_edge(row.start, row.end, key=row.uri):
-                        edge_count += 1
-                        graph.add_edge(
-                            row.start,
-                            row.end,
-                            key=row.uri,
-                            relation=row.relation,
-                            weight=row.weight,
-                        )
+                    edge_count += 1
+                    graph.add_edge(
+                        row.start,
+                        row.end,
+                        key=row.uri,
+                        relation=row.relation,
+                        weight=row.weight,
+                    )
             frontier = next_frontier
             if not frontier:
                 break
@@ -321,10 +324,8 @@ class GraphStore:
         if new:
             connection.execute(insert_for(connection)(Concept), new)
         for uri, values in changed.items():
-            self._session.execute(
-                Concept.__table__.update()
-                .where(Concept.uri == uri)
-                .values(label=values["label"])
+            connection.execute(
+                update(Concept).where(Concept.uri == uri).values(label=values["label"])
             )
         counts.inserted = len(new)
         counts.updated = len(changed)

@@ -182,8 +182,11 @@ def parse_edge_uri(uri: str) -> tuple[str, str, str]:
     if len(pieces) != 3:
         raise InvalidURI(uri, "an edge URI has exactly three parts")
     relation, start, end = pieces
-    parse_relation_uri(relation)
-    parse_concept_uri(start)
+    try:
+        parse_relation_uri(relation)
+        parse_concept_uri(start)
+    except InvalidURI as error:
+        raise InvalidURI(uri, f"part {error.uri!r}: {error.reason}") from error
     if not end:
         raise InvalidURI(uri, "the end of the edge is empty")
     return relation, start, end
