@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/conceptkg db upgrade
 	$(BIN)/conceptkg import sample --if-empty
+	$(BIN)/conceptkg index build --if-missing
 	$(BIN)/conceptkg serve
 
 test: $(STAMP)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from embeddings.encoders import TextEncoder
+from embeddings.errors import IndexCorrupted
 from embeddings.index import ConceptIndex, IndexKind
 from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore, SetInfo
 from graph.models import Concept
@@ -104,3 +105,21 @@ def build_index(
     index = ConceptIndex.build(ids, vectors, embedding_set=info.label, kind=kind)
     index.save(folder)
     return index
+
+
+def load_or_rebuild_index(
+    session: Session,
+    info: SetInfo,
+    folder: Path,
+    *,
+    kind: IndexKind | Literal["auto"] = "auto",
+) -> ConceptIndex:
+    """Load the saved index of a set; rebuild it from the stored vectors when it
+    is missing or fails its checksum (a corrupted file is never served)."""
+    try:
+        return ConceptIndex.load(folder, embedding_set=info.label)
+    except FileNotFoundError:
+        logger.info("index_missing set=%s path=%s action=rebuild", info.label, folder)
+    except IndexCorrupted as error:
+        logger.warning("index_corrupted set=%s reason=%s action=rebuild", info.label, error)
+    return build_index(session, info, folder, kind=kind)

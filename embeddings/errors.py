@@ -5,7 +5,8 @@ EmbeddingError
 ├── InvalidVectors      empty batch, wrong rank, NaN or Inf values
 ├── DimensionMismatch   vectors of another dimension than expected
 ├── IndexNotReady       no index has been built or loaded yet
-└── IndexCorrupted      an index file does not match its metadata
+├── IndexCorrupted      an index file does not match its metadata
+└── VectorNotFound      a concept that the index holds no vector for
 """
 
 from __future__ import annotations
@@ -56,3 +57,11 @@ class IndexCorrupted(EmbeddingError):
         super().__init__(f"index file {path!r} is corrupted: {reason}")
         self.path = path
         self.reason = reason
+
+
+class VectorNotFound(EmbeddingError):
+    """A concept that has no vector in the loaded index."""
+
+    def __init__(self, concept: str) -> None:
+        super().__init__(f"concept {concept!r} has no vector in the index")
+        self.concept = concept

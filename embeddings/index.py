@@ -14,7 +14,12 @@ from typing import Any, Literal
 import faiss
 import numpy as np
 
-from embeddings.errors import DimensionMismatch, IndexCorrupted, InvalidVectors
+from embeddings.errors import (
+    DimensionMismatch,
+    IndexCorrupted,
+    InvalidVectors,
+    VectorNotFound,
+)
 from embeddings.vectors import check_vectors
 
 logger = logging.getLogger(__name__)
@@ -150,8 +155,16 @@ class ConceptIndex:
         return SearchResult(scores=scores, ids=ids)
 
     def reconstruct(self, concept_id: int) -> np.ndarray:
-        """The stored vector of one concept id, shape (dim,)."""
-        return np.asarray(self._index.reconstruct(int(concept_id)), dtype=np.float32)
+        """The stored vector of one concept id, shape (dim,).
+
+        Raises:
+            VectorNotFound: the id is not in the index.
+        """
+        try:
+            vector = self._index.reconstruct(int(concept_id))
+        except RuntimeError as error:
+            raise VectorNotFound(str(concept_id)) from error
+        return np.asarray(vector, dtype=np.float32)
 
     def save(self, folder: Path) -> IndexMetadata:
         """Write the index and its metadata atomically into ``folder``.

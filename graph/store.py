@@ -291,6 +291,34 @@ class GraphStore:
             concepts_by_lang={k: int(v) for k, v in by_lang},
         )
 
+    def concept_id(self, uri: str) -> int:
+        """The database id of a concept.
+
+        Raises:
+            InvalidURI, ConceptNotFound: a bad or unknown URI.
+        """
+        return self._concept_id(uri)
+
+    def concepts_by_ids(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """URI and label of each known concept id (unknown ids are left out)."""
+        found: dict[int, tuple[str, str]] = {}
+        for chunk in chunks(sorted(set(ids)), _IN_CHUNK):
+            rows = self._session.execute(
+                select(Concept.id, Concept.uri, Concept.label).where(
+                    Concept.id.in_(chunk)
+                )
+            )
+            found.update({cid: (uri, label) for cid, uri, label in rows})
+        return found
+
+    def concept_ids_in_lang(self, lang: str) -> list[int]:
+        """Ids of every concept of a language, ascending."""
+        return list(
+            self._session.scalars(
+                select(Concept.id).where(Concept.lang == lang).order_by(Concept.id)
+            )
+        )
+
     def is_empty(self) -> bool:
         """Whether the graph holds no edges."""
         return self._session.scalar(select(Edge.id).limit(1)) is None

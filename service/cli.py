@@ -96,6 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--json", action="store_true", help="print one JSON object")
     sample.set_defaults(handler=_import_sample)
 
+    index = commands.add_parser("index", help="concept vectors and index (admin)")
+    index_commands = index.add_subparsers(dest="index_command", required=True)
+    index_build = index_commands.add_parser(
+        "build", help="encode concepts into an embedding set and index it"
+    )
+    index_build.add_argument("--set", default="text", help="embedding set name")
+    index_build.add_argument(
+        "--kind", choices=["auto", "flat", "hnsw", "ivf"], help="default: settings"
+    )
+    index_build.add_argument(
+        "--if-missing", action="store_true", help="only when no ready set exists"
+    )
+    index_build.add_argument("--no-progress", action="store_true")
+    index_build.set_defaults(handler=_index_build)
+
     serve = commands.add_parser("serve", help="serve gRPC until Ctrl-C")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
@@ -131,6 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
     subgraph.add_argument("--max-nodes", type=int, default=50)
     subgraph.add_argument("--rel", default="")
     subgraph.set_defaults(handler=_subgraph)
+    search = _query_parser(commands, "search", "concepts nearest to a text")
+    search.add_argument("text")
+    search.add_argument("--k", type=int, default=10)
+    search.add_argument("--lang", default="")
+    search.set_defaults(handler=_search)
+    related = _query_parser(commands, "related", "concepts nearest to a concept")
+    related.add_argument("uri")
+    related.add_argument("--k", type=int, default=10)
+    related.add_argument("--lang", default="")
+    related.set_defaults(handler=_related)
     health = _query_parser(commands, "health", "standard gRPC health check")
     health.set_defaults(handler=_health)
     stats = _query_parser(commands, "stats", "sizes of the graph")
@@ -219,10 +244,43 @@ def _import_sample(args: argparse.Namespace, settings: Settings) -> int:
     return _print_reports({"sample": report}, as_json=args.json)
 
 
+def _index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from embeddings.build import build_index, build_text_set
+    from embeddings.encoders import TextEncoder
+    from embeddings.sets import EmbeddingSetStore
+    from graph.db import create_session_factory
+
+    if args.set != "text":
+        raise ValueError(f"only the 'text' set can be built yet, got {args.set!r}")
+    sessions = create_session_factory(_upgraded_engine(settings))
+    if args.if_missing:
+        with sessions() as session:
+            ready = [s for s in EmbeddingSetStore(session).list_sets() if s.ready]
+        if any(s.name == args.set for s in ready):
+            sys.stdout.write(f"set {args.set!r} exists; index not rebuilt\n")
+            return 0
+    info = build_text_set(
+        sessions,
+        TextEncoder(settings.model_path),
+        name=args.set,
+        show_progress=not args.no_progress,
+    )
+    folder = settings.index_folder(info.name, info.version)
+    with sessions() as session:
+        index = build_index(session, info, folder, kind=args.kind or settings.index_kind)
+    sys.stdout.write(
+        f"index of {info.label}: {index.count} vectors, dim {index.dim}, "
+        f"{index.kind}, saved in {folder}\n"
+    )
+    return 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from service.runner import serve_forever
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+    # `is not None`, so that --port 0 (any free port) is kept.
+    given = (("host", args.host), ("port", args.port))
+    overrides = {k: v for k, v in given if v is not None}
     return serve_forever(settings.model_copy(update=overrides))
 
 
@@ -273,6 +331,19 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
             args.uri, hops=args.hops, max_nodes=args.max_nodes, relation=args.rel
         )
     return _emit(args, graph, cli_format.subgraph_text(graph))
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    with ConceptKGClient(args.server) as client:
+        found = client.search_concepts(args.text, k=args.k, lang=args.lang)
+    return _emit(args, found, cli_format.scored_text(list(found.concepts)))
+
+
+def _related(args: argparse.Namespace, settings: Settings) -> int:
+    with ConceptKGClient(args.server) as client:
+        found = client.related_concepts(args.uri, k=args.k, lang=args.lang)
+    payload = {"concepts": [MessageToDict(c) for c in found]}
+    return _emit(args, payload, cli_format.scored_text(found))
 
 
 def _health(args: argparse.Namespace, settings: Settings) -> int:

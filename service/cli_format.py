@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from graph.importers import ImportReport
+from service._generated.conceptkg.v1 import concepts_pb2 as cpb
 from service._generated.conceptkg.v1 import graph_pb2 as pb
 
 _ARROWS = {pb.DIRECTION_OUT: "->", pb.DIRECTION_IN: "<-"}
@@ -74,6 +75,16 @@ def subgraph_text(graph: pb.SubgraphResponse) -> str:
     lines.extend(f"  hop {node.hop}  {node.uri}" for node in graph.nodes)
     lines.extend("  " + edge_line(edge) for edge in graph.edges)
     return "\n".join(lines)
+
+
+def scored_text(concepts: list[cpb.ScoredConcept]) -> str:
+    """Concepts with their cosine scores, best first."""
+    if not concepts:
+        return "(no concepts)"
+    return "\n".join(
+        f"{c.score:6.3f}  {'-' if c.negated else ' '}{c.uri}  ({c.label})"
+        for c in concepts
+    )
 
 
 def stats_text(stats: pb.StatsResponse) -> str:

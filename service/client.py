@@ -9,6 +9,8 @@ from typing import TypeVar
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from service._generated.conceptkg.v1 import concepts_pb2 as cpb
+from service._generated.conceptkg.v1 import concepts_pb2_grpc
 from service._generated.conceptkg.v1 import graph_pb2 as pb
 from service._generated.conceptkg.v1 import graph_pb2_grpc
 
@@ -31,6 +33,7 @@ class ConceptKGClient:
     def __init__(self, address: str = DEFAULT_ADDRESS, *, timeout_s: float = 30.0):
         self._channel = grpc.insecure_channel(address)
         self._graph = graph_pb2_grpc.GraphServiceStub(self._channel)
+        self._concepts = concepts_pb2_grpc.ConceptServiceStub(self._channel)
         self._timeout = timeout_s
 
     def __enter__(self) -> ConceptKGClient:
@@ -152,6 +155,50 @@ class ConceptKGClient:
     def stats(self, *, top: int = 0) -> pb.StatsResponse:
         """Sizes of the graph."""
         return self._graph.Stats(pb.StatsRequest(top=top), timeout=self._timeout)
+
+
+    def search_concepts(
+        self, text: str, *, k: int = 10, lang: str = ""
+    ) -> cpb.SearchConceptsResponse:
+        """The concepts nearest to a text."""
+        request = cpb.SearchConceptsRequest(text=text, k=k, lang=lang)
+        return self._concepts.SearchConcepts(request, timeout=self._timeout)
+
+    def related_concepts(
+        self, uri: str, *, k: int = 10, lang: str = ""
+    ) -> list[cpb.ScoredConcept]:
+        """The concepts nearest to a concept, itself excluded."""
+        request = cpb.RelatedConceptsRequest(uri=uri, k=k, lang=lang)
+        response = self._concepts.RelatedConcepts(request, timeout=self._timeout)
+        return list(response.concepts)
+
+    def relatedness(self, a: str, b: str) -> float:
+        """Cosine relatedness of two concept URIs or texts."""
+        request = cpb.RelatednessRequest(a=a, b=b)
+        return float(self._concepts.Relatedness(request, timeout=self._timeout).score)
+
+    def name_directions(
+        self,
+        vectors: Iterable[Iterable[float]],
+        *,
+        k: int = 5,
+        lang: str = "",
+        sign_ambiguous: bool = False,
+    ) -> list[cpb.DirectionNames]:
+        """The nearest concepts of each direction in the concept space."""
+        request = cpb.NameDirectionsRequest(
+            vectors=[cpb.Vector(values=list(v)) for v in vectors],
+            k=k,
+            lang=lang,
+            sign_ambiguous=sign_ambiguous,
+        )
+        response = self._concepts.NameDirections(request, timeout=self._timeout)
+        return list(response.names)
+
+    def index_status(self) -> cpb.IndexStatusResponse:
+        """Which embedding set the server's index holds, if any."""
+        request = cpb.IndexStatusRequest()
+        return self._concepts.IndexStatus(request, timeout=self._timeout)
 
 
 def _batched(

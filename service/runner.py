@@ -8,7 +8,8 @@ import threading
 from types import FrameType
 
 from graph import migrate
-from graph.db import create_db_engine
+from graph.db import create_db_engine, create_session_factory
+from service.index_loader import load_searcher
 from service.server import create_server
 from service.settings import Settings
 
@@ -29,7 +30,8 @@ def serve_forever(settings: Settings) -> int:
             migrate.head_revision(engine),
         )
         return 1
-    running = create_server(settings, engine)
+    searcher = load_searcher(settings, create_session_factory(engine))
+    running = create_server(settings, engine, searcher)
     address = f"{settings.host}:{running.port}"
     logger.info(
         "ready address=%s try='conceptkg concept /c/en/dog --server %s' "

@@ -12,13 +12,21 @@ from grpc_reflection.v1alpha import reflection
 from sqlalchemy import Engine
 
 from graph.db import create_session_factory
-from service._generated.conceptkg.v1 import graph_pb2, graph_pb2_grpc
+from embeddings.search import ConceptSearcher
+from service._generated.conceptkg.v1 import (
+    concepts_pb2,
+    concepts_pb2_grpc,
+    graph_pb2,
+    graph_pb2_grpc,
+)
+from service.servicers.concepts import ConceptServicer, IndexState
 from service.servicers.graph import GraphServicer
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 GRAPH_SERVICE = graph_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name
+CONCEPT_SERVICE = concepts_pb2.DESCRIPTOR.services_by_name["ConceptService"].full_name
 
 
 @dataclass
@@ -36,10 +44,13 @@ class RunningServer:
         logger.info("server_stopped port=%d", self.port)
 
 
-def create_server(settings: Settings, engine: Engine) -> RunningServer:
+def create_server(
+    settings: Settings, engine: Engine, searcher: ConceptSearcher | None = None
+) -> RunningServer:
     """Create and start a server on ``settings.host:settings.port``.
 
-    Port 0 binds a free port; the bound one is returned.
+    Port 0 binds a free port; the bound one is returned. Without a searcher
+    the concept RPCs answer FAILED_PRECONDITION.
 
     Raises:
         RuntimeError: when the address cannot be bound.
@@ -56,10 +67,14 @@ def create_server(settings: Settings, engine: Engine) -> RunningServer:
     graph_pb2_grpc.add_GraphServiceServicer_to_server(
         GraphServicer(sessions, settings), server
     )
+    concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
+        ConceptServicer(sessions, settings, IndexState(searcher)), server
+    )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (GRAPH_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (GRAPH_SERVICE, CONCEPT_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME),
+        server,
     )
     address = f"{settings.host}:{settings.port}"
     try:
@@ -67,7 +82,7 @@ def create_server(settings: Settings, engine: Engine) -> RunningServer:
     except RuntimeError as error:
         raise RuntimeError(f"cannot bind gRPC server to {address}") from error
     server.start()
-    for service in ("", GRAPH_SERVICE):
+    for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE):
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     logger.info("server_started address=%s:%d", settings.host, port)
     return RunningServer(server=server, port=port, health=health_servicer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,7 +39,20 @@ class Settings(BaseSettings):
     max_path_hops: int = Field(default=6, ge=1)
     max_paths: int = Field(default=10, ge=1)
     shutdown_grace_s: float = Field(default=5.0, ge=0)
+    model_path: Path | None = Field(
+        default=None,
+        description="Local sentence-transformers folder; empty = bundled MiniLM.",
+    )
+    concept_set: str = Field(default="text", description="Embedding set to serve.")
+    index_kind: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
+    max_k: int = Field(default=100, ge=1, le=1000)
+    max_text_chars: int = Field(default=2000, ge=1)
+    max_name_batch: int = Field(default=4096, ge=1)
     log_level: str = "INFO"
+
+    def index_folder(self, name: str, version: int) -> Path:
+        """Where the FAISS index of one embedding set version is saved."""
+        return self.data_dir / "indexes" / f"{name}-v{version}"
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite under ``data_dir``."""

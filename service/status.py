@@ -10,6 +10,14 @@ import grpc
 import pydantic
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from embeddings.errors import (
+    DimensionMismatch,
+    EmbeddingError,
+    IndexNotReady,
+    InvalidVectors,
+    VectorNotFound,
+)
+from embeddings.sets import EmbeddingSetNotFound
 from graph.errors import (
     ConceptNotFound,
     GraphError,
@@ -22,6 +30,11 @@ from graph.errors import (
 logger = logging.getLogger(__name__)
 
 _CODES: list[tuple[type[BaseException], grpc.StatusCode]] = [
+    (IndexNotReady, grpc.StatusCode.FAILED_PRECONDITION),
+    (InvalidVectors, grpc.StatusCode.INVALID_ARGUMENT),
+    (DimensionMismatch, grpc.StatusCode.INVALID_ARGUMENT),
+    (VectorNotFound, grpc.StatusCode.NOT_FOUND),
+    (EmbeddingSetNotFound, grpc.StatusCode.NOT_FOUND),
     (ConceptNotFound, grpc.StatusCode.NOT_FOUND),
     (RelationNotFound, grpc.StatusCode.NOT_FOUND),
     (InvalidURI, grpc.StatusCode.INVALID_ARGUMENT),
@@ -58,12 +71,24 @@ def status_from_domain_errors(context: grpc.ServicerContext) -> Iterator[None]:
     """Abort the RPC with the status code of any error raised in the block.
 
     Domain errors send their own message; database outages send a fixed
-    "database unavailable"; anything else is INTERNAL with a generic detail
-    and its traceback in the log.
+    "database unavailable"; a call that gRPC already ended keeps gRPC's
+    status; anything else is INTERNAL with a generic detail and its
+    traceback in the log.
     """
     try:
         yield
-    except (GraphError, RequestError, pydantic.ValidationError) as error:
+    except grpc.RpcError:
+        # gRPC itself ended the call while the servicer read the request
+        # stream (client cancelled, message above the size limit); the client
+        # already has its status, so this is no server failure.
+        logger.info("request_stream_ended_by_grpc")
+        raise
+    except (
+        GraphError,
+        EmbeddingError,
+        RequestError,
+        pydantic.ValidationError,
+    ) as error:
         code = status_code_for(error)
         logger.info("request_rejected code=%s detail=%s", code.name, error)
         context.abort(code, str(error))

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from embeddings.encoders import TextEncoder
 from graph import migrate
 from graph.db import create_db_engine, create_session_factory
 from graph.store import GraphStore
@@ -95,3 +96,9 @@ def session(engine: Engine) -> Iterator[Session]:
 def store(session: Session) -> GraphStore:
     """A graph store with small limits, so limit errors are cheap to provoke."""
     return GraphStore(session, max_page_size=100, max_batch_size=500)
+
+
+@pytest.fixture(scope="session")
+def encoder() -> TextEncoder:
+    """The bundled all-MiniLM-L6-v2 on the CPU, loaded once; it is read-only."""
+    return TextEncoder(device="cpu")

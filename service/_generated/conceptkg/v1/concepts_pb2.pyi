@@ -1,0 +1,117 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ScoredConcept(_message.Message):
+    __slots__ = ("uri", "label", "score", "negated")
+    URI_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    NEGATED_FIELD_NUMBER: _ClassVar[int]
+    uri: str
+    label: str
+    score: float
+    negated: bool
+    def __init__(self, uri: _Optional[str] = ..., label: _Optional[str] = ..., score: _Optional[float] = ..., negated: _Optional[bool] = ...) -> None: ...
+
+class SearchConceptsRequest(_message.Message):
+    __slots__ = ("text", "k", "lang")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    LANG_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    k: int
+    lang: str
+    def __init__(self, text: _Optional[str] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ...) -> None: ...
+
+class SearchConceptsResponse(_message.Message):
+    __slots__ = ("concepts", "embedding_set")
+    CONCEPTS_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_SET_FIELD_NUMBER: _ClassVar[int]
+    concepts: _containers.RepeatedCompositeFieldContainer[ScoredConcept]
+    embedding_set: str
+    def __init__(self, concepts: _Optional[_Iterable[_Union[ScoredConcept, _Mapping]]] = ..., embedding_set: _Optional[str] = ...) -> None: ...
+
+class RelatedConceptsRequest(_message.Message):
+    __slots__ = ("uri", "k", "lang")
+    URI_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    LANG_FIELD_NUMBER: _ClassVar[int]
+    uri: str
+    k: int
+    lang: str
+    def __init__(self, uri: _Optional[str] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ...) -> None: ...
+
+class RelatedConceptsResponse(_message.Message):
+    __slots__ = ("concepts",)
+    CONCEPTS_FIELD_NUMBER: _ClassVar[int]
+    concepts: _containers.RepeatedCompositeFieldContainer[ScoredConcept]
+    def __init__(self, concepts: _Optional[_Iterable[_Union[ScoredConcept, _Mapping]]] = ...) -> None: ...
+
+class RelatednessRequest(_message.Message):
+    __slots__ = ("a", "b")
+    A_FIELD_NUMBER: _ClassVar[int]
+    B_FIELD_NUMBER: _ClassVar[int]
+    a: str
+    b: str
+    def __init__(self, a: _Optional[str] = ..., b: _Optional[str] = ...) -> None: ...
+
+class RelatednessResponse(_message.Message):
+    __slots__ = ("score",)
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    score: float
+    def __init__(self, score: _Optional[float] = ...) -> None: ...
+
+class Vector(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class NameDirectionsRequest(_message.Message):
+    __slots__ = ("vectors", "k", "lang", "sign_ambiguous")
+    VECTORS_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    LANG_FIELD_NUMBER: _ClassVar[int]
+    SIGN_AMBIGUOUS_FIELD_NUMBER: _ClassVar[int]
+    vectors: _containers.RepeatedCompositeFieldContainer[Vector]
+    k: int
+    lang: str
+    sign_ambiguous: bool
+    def __init__(self, vectors: _Optional[_Iterable[_Union[Vector, _Mapping]]] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ..., sign_ambiguous: _Optional[bool] = ...) -> None: ...
+
+class DirectionNames(_message.Message):
+    __slots__ = ("concepts", "margin")
+    CONCEPTS_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    concepts: _containers.RepeatedCompositeFieldContainer[ScoredConcept]
+    margin: float
+    def __init__(self, concepts: _Optional[_Iterable[_Union[ScoredConcept, _Mapping]]] = ..., margin: _Optional[float] = ...) -> None: ...
+
+class NameDirectionsResponse(_message.Message):
+    __slots__ = ("names",)
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedCompositeFieldContainer[DirectionNames]
+    def __init__(self, names: _Optional[_Iterable[_Union[DirectionNames, _Mapping]]] = ...) -> None: ...
+
+class IndexStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class IndexStatusResponse(_message.Message):
+    __slots__ = ("ready", "embedding_set", "vectors", "dim", "kind")
+    READY_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_SET_FIELD_NUMBER: _ClassVar[int]
+    VECTORS_FIELD_NUMBER: _ClassVar[int]
+    DIM_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ready: bool
+    embedding_set: str
+    vectors: int
+    dim: int
+    kind: str
+    def __init__(self, ready: _Optional[bool] = ..., embedding_set: _Optional[str] = ..., vectors: _Optional[int] = ..., dim: _Optional[int] = ..., kind: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,45 @@
+"""Load the concept index and encoder the server answers from, at start-up."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings.build import load_or_rebuild_index
+from embeddings.encoders import TextEncoder
+from embeddings.search import ConceptSearcher
+from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore
+from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def load_searcher(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> ConceptSearcher | None:
+    """The searcher over the newest ready set named ``settings.concept_set``.
+
+    Returns None (and the concept RPCs answer FAILED_PRECONDITION) when no
+    such set exists yet; `conceptkg index build` creates one.
+    """
+    with sessions() as session:
+        try:
+            info = EmbeddingSetStore(session).latest(settings.concept_set)
+        except EmbeddingSetNotFound:
+            logger.warning(
+                "concept_index_absent set=%s hint='run: conceptkg index build'",
+                settings.concept_set,
+            )
+            return None
+        folder = settings.index_folder(info.name, info.version)
+        index = load_or_rebuild_index(session, info, folder, kind=settings.index_kind)
+    encoder = TextEncoder(settings.model_path)
+    if str(encoder.model_path) != info.model:
+        logger.warning(
+            "encoder_differs_from_set set=%s set_model=%s encoder=%s",
+            info.label,
+            info.model,
+            encoder.model_path,
+        )
+    return ConceptSearcher(index, encoder)

@@ -1,0 +1,215 @@
+"""ConceptService RPCs: texts and vectors in, named concepts out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import grpc
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings.errors import IndexNotReady, InvalidVectors
+from embeddings.search import ConceptSearcher, Hit, margin
+from graph.errors import InvalidQuery, LimitExceeded
+from graph.store import GraphStore
+from service._generated.conceptkg.v1 import concepts_pb2 as pb
+from service._generated.conceptkg.v1 import concepts_pb2_grpc
+from service.settings import Settings
+from service.status import status_from_domain_errors
+
+logger = logging.getLogger(__name__)
+
+
+class IndexState:
+    """The searcher the server answers from; empty until an index is loaded.
+
+    Per-language concept id lists are cached, since a language filter is
+    asked for again and again.
+    """
+
+    def __init__(self, searcher: ConceptSearcher | None = None) -> None:
+        self._searcher = searcher
+        self._lang_ids: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def searcher(self) -> ConceptSearcher:
+        """The loaded searcher.
+
+        Raises:
+            IndexNotReady: no index is loaded.
+        """
+        if self._searcher is None:
+            raise IndexNotReady("concepts")
+        return self._searcher
+
+    def lang_ids(self, store: GraphStore, lang: str) -> np.ndarray | None:
+        """Concept ids of a language, or None for no filter."""
+        if not lang:
+            return None
+        with self._lock:
+            if lang not in self._lang_ids:
+                ids = store.concept_ids_in_lang(lang)
+                self._lang_ids[lang] = np.asarray(ids, dtype=np.int64)
+            return self._lang_ids[lang]
+
+
+class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
+    """Serves nearest-concept queries from the loaded index.
+
+    Args:
+        sessions: factory of database sessions (to name concept ids).
+        settings: limits of the service.
+        state: the loaded index, if any.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: Settings, state: IndexState
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._state = state
+
+    def SearchConcepts(
+        self, request: pb.SearchConceptsRequest, context: grpc.ServicerContext
+    ) -> pb.SearchConceptsResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            searcher = self._state.searcher()
+            k = self._k(request.k, default=10)
+            text = self._text("text", request.text)
+            store = GraphStore(session)
+            hits = searcher.search(
+                searcher.encode([text]),
+                k,
+                allowed_ids=self._state.lang_ids(store, request.lang),
+            )[0]
+            concepts = _scored(store, hits)
+        return pb.SearchConceptsResponse(
+            concepts=concepts, embedding_set=searcher.index.embedding_set
+        )
+
+    def RelatedConcepts(
+        self, request: pb.RelatedConceptsRequest, context: grpc.ServicerContext
+    ) -> pb.RelatedConceptsResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            searcher = self._state.searcher()
+            k = self._k(request.k, default=10)
+            store = GraphStore(session)
+            concept_id = store.concept_id(request.uri)
+            hits = searcher.search(
+                searcher.concept_vector(concept_id)[None, :],
+                k,
+                allowed_ids=self._state.lang_ids(store, request.lang),
+                exclude_ids={concept_id},
+            )[0]
+            concepts = _scored(store, hits)
+        return pb.RelatedConceptsResponse(concepts=concepts)
+
+    def Relatedness(
+        self, request: pb.RelatednessRequest, context: grpc.ServicerContext
+    ) -> pb.RelatednessResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            searcher = self._state.searcher()
+            store = GraphStore(session)
+            first = self._vector(searcher, store, "a", request.a)
+            second = self._vector(searcher, store, "b", request.b)
+            score = float(first @ second)
+        return pb.RelatednessResponse(score=score)
+
+    def NameDirections(
+        self, request: pb.NameDirectionsRequest, context: grpc.ServicerContext
+    ) -> pb.NameDirectionsResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            searcher = self._state.searcher()
+            k = self._k(request.k, default=5)
+            count = len(request.vectors)
+            if count == 0:
+                raise InvalidVectors("vectors", "the batch is empty")
+            if count > self._settings.max_name_batch:
+                raise LimitExceeded("vectors", count, self._settings.max_name_batch)
+            directions = _matrix(request.vectors, searcher.index.dim)
+            store = GraphStore(session)
+            found = searcher.search(
+                directions,
+                k,
+                allowed_ids=self._state.lang_ids(store, request.lang),
+                sign_ambiguous=request.sign_ambiguous,
+            )
+            names = store.concepts_by_ids(h.concept_id for hits in found for h in hits)
+            response = pb.NameDirectionsResponse(
+                names=[
+                    pb.DirectionNames(
+                        concepts=_named(hits, names),
+                        margin=margin(hits),
+                    )
+                    for hits in found
+                ]
+            )
+        return response
+
+    def IndexStatus(
+        self, request: pb.IndexStatusRequest, context: grpc.ServicerContext
+    ) -> pb.IndexStatusResponse:
+        try:
+            index = self._state.searcher().index
+        except IndexNotReady:
+            return pb.IndexStatusResponse(ready=False)
+        return pb.IndexStatusResponse(
+            ready=True,
+            embedding_set=index.embedding_set,
+            vectors=index.count,
+            dim=index.dim,
+            kind=index.kind,
+        )
+
+    def _k(self, requested: int, *, default: int) -> int:
+        k = requested or default
+        if k < 1:
+            raise InvalidQuery("k", k, "an integer >= 1")
+        if k > self._settings.max_k:
+            raise LimitExceeded("k", k, self._settings.max_k)
+        return k
+
+    def _text(self, field: str, text: str) -> str:
+        if not text.strip():
+            raise InvalidQuery(field, text, "non-empty text")
+        if len(text) > self._settings.max_text_chars:
+            raise LimitExceeded(f"{field} length", len(text), self._settings.max_text_chars)
+        return text
+
+    def _vector(
+        self, searcher: ConceptSearcher, store: GraphStore, field: str, value: str
+    ) -> np.ndarray:
+        """A concept's indexed vector for a /c/ URI, else the text's encoding."""
+        if value.startswith("/c/"):
+            return searcher.concept_vector(store.concept_id(value))
+        return searcher.encode([self._text(field, value)])[0]
+
+
+def _matrix(vectors: list[pb.Vector], dim: int) -> np.ndarray:
+    for position, vector in enumerate(vectors):
+        if len(vector.values) != dim:
+            raise InvalidVectors(
+                "vectors", f"vector {position} has dim {len(vector.values)}, expected {dim}"
+            )
+    return np.array([list(v.values) for v in vectors], dtype=np.float32)
+
+
+def _scored(store: GraphStore, hits: list[Hit]) -> list[pb.ScoredConcept]:
+    return _named(hits, store.concepts_by_ids(hit.concept_id for hit in hits))
+
+
+def _named(
+    hits: list[Hit], names: dict[int, tuple[str, str]]
+) -> list[pb.ScoredConcept]:
+    """Hits as messages; a hit whose concept row is gone is dropped."""
+    return [
+        pb.ScoredConcept(
+            uri=names[hit.concept_id][0],
+            label=names[hit.concept_id][1],
+            score=hit.score,
+            negated=hit.negated,
+        )
+        for hit in hits
+        if hit.concept_id in names
+    ]

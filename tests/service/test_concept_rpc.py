@@ -1,0 +1,225 @@
+"""ConceptService through a real server, with the real encoder, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import grpc
+import numpy as np
+import pytest
+from sqlalchemy import Engine
+
+from embeddings.build import build_index, build_text_set
+from embeddings.encoders import TextEncoder
+from embeddings.search import ConceptSearcher
+from graph.db import create_session_factory
+from graph.records import EdgeInput
+from graph.store import GraphStore
+from service.client import ConceptKGClient
+from service.server import create_server
+from service.settings import Settings
+
+ConceptServer = tuple[ConceptKGClient, TextEncoder]
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
+EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED
+NOT_FOUND = grpc.StatusCode.NOT_FOUND
+PAIRS = [
+    ("/c/en/dog", "/c/en/animal"),
+    ("/c/en/puppy", "/c/en/dog"),
+    ("/c/en/cat", "/c/en/animal"),
+    ("/c/en/kitten", "/c/en/cat"),
+    ("/c/en/car", "/c/en/vehicle"),
+    ("/c/en/truck", "/c/en/vehicle"),
+    ("/c/en/apple", "/c/en/fruit"),
+    ("/c/en/banana", "/c/en/fruit"),
+    ("/c/fr/chien", "/c/fr/animal"),
+]
+
+
+@pytest.fixture
+def concept_server(
+    engine: Engine, encoder: TextEncoder, tmp_path: Path
+) -> Iterator[ConceptServer]:
+    sessions = create_session_factory(engine)
+    with sessions.begin() as session:
+        edges = [EdgeInput("/r/IsA", a, b) for a, b in PAIRS]
+        GraphStore(session).upsert_edges(edges)
+    info = build_text_set(sessions, encoder)
+    with sessions() as session:
+        index = build_index(session, info, tmp_path / "index")
+    settings = Settings(host="127.0.0.1", port=0, max_k=20, max_name_batch=8)
+    running = create_server(settings, engine, ConceptSearcher(index, encoder))
+    client = ConceptKGClient(f"127.0.0.1:{running.port}")
+    yield client, encoder
+    client.close()
+    running.stop(0)
+
+
+def _code(info: pytest.ExceptionInfo[grpc.RpcError]) -> grpc.StatusCode:
+    return info.value.code()  # type: ignore[attr-defined, no-any-return]
+
+
+def _details(info: pytest.ExceptionInfo[grpc.RpcError]) -> str:
+    return str(info.value.details())  # type: ignore[attr-defined]
+
+
+def test_search_concept_label_finds_itself_first(concept_server: ConceptServer) -> None:
+    client, _ = concept_server
+
+    found = client.search_concepts("kitten", k=3)
+
+    assert found.concepts[0].uri == "/c/en/kitten"
+    assert found.concepts[0].score == pytest.approx(1.0, abs=1e-4)
+    assert found.embedding_set == "text/1"
+
+
+def test_search_puppy_lists_dog_in_top_three(concept_server: ConceptServer) -> None:
+    client, _ = concept_server
+
+    found = client.search_concepts("young dog", k=3)
+
+    assert "/c/en/dog" in [c.uri for c in found.concepts]
+
+
+def test_search_lang_filter_keeps_only_that_language(
+    concept_server: ConceptServer,
+) -> None:
+    client, _ = concept_server
+
+    found = client.search_concepts("dog", k=5, lang="fr")
+
+    assert {c.uri for c in found.concepts} == {"/c/fr/chien", "/c/fr/animal"}
+
+
+def test_related_concepts_excludes_the_concept_itself(
+    concept_server: ConceptServer,
+) -> None:
+    client, _ = concept_server
+
+    related = client.related_concepts("/c/en/truck", k=3)
+
+    uris = [c.uri for c in related]
+    assert "/c/en/truck" not in uris
+    assert uris[0] in {"/c/en/car", "/c/en/vehicle"}
+
+
+def test_relatedness_orders_related_above_unrelated(
+    concept_server: ConceptServer,
+) -> None:
+    client, _ = concept_server
+
+    close = client.relatedness("/c/en/cat", "/c/en/kitten")
+    far = client.relatedness("/c/en/cat", "a yellow banana")
+
+    assert close > far
+
+
+def test_name_directions_names_encoded_words_with_margin(
+    concept_server: ConceptServer,
+) -> None:
+    client, encoder = concept_server
+    directions = encoder.encode(["apple", "truck"])
+
+    names = client.name_directions(directions.tolist(), k=2)
+
+    assert [n.concepts[0].uri for n in names] == ["/c/en/apple", "/c/en/truck"]
+    for name in names:
+        gap = name.concepts[0].score - name.concepts[1].score
+        assert name.margin == pytest.approx(gap, abs=1e-5)
+
+
+def test_name_directions_sign_ambiguous_finds_negated_direction(
+    concept_server: ConceptServer,
+) -> None:
+    client, encoder = concept_server
+    flipped = -encoder.encode(["banana"])
+
+    names = client.name_directions(flipped.tolist(), k=1, sign_ambiguous=True)
+
+    assert names[0].concepts[0].uri == "/c/en/banana"
+    assert names[0].concepts[0].negated
+
+
+@pytest.mark.parametrize(
+    ("vectors", "code", "named"),
+    [
+        ([[0.5] * 10], INVALID, "dim 10"),
+        ([[float("nan")] * 384], INVALID, "NaN"),
+        ([[0.0] * 384], INVALID, "all zeros"),
+        ([], INVALID, "empty"),
+        ([[1.0] * 384] * 9, EXHAUSTED, "9 exceeds"),
+    ],
+)
+def test_name_directions_bad_vectors_are_rejected_by_name(
+    concept_server: ConceptServer,
+    vectors: list[list[float]],
+    code: grpc.StatusCode,
+    named: str,
+) -> None:
+    client, _ = concept_server
+
+    with pytest.raises(grpc.RpcError) as info:
+        client.name_directions(vectors)
+
+    assert _code(info) == code
+    assert named in _details(info)
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "named"),
+    [
+        (lambda c: c.search_concepts("  "), INVALID, "text"),
+        (lambda c: c.search_concepts("dog", k=21), EXHAUSTED, "21"),
+        (lambda c: c.search_concepts("dog", k=-1), INVALID, "-1"),
+        (lambda c: c.related_concepts("/c/en/zebra"), NOT_FOUND, "zebra"),
+        (lambda c: c.related_concepts("dog"), INVALID, "'dog'"),
+        (lambda c: c.relatedness("/c/en/nope", "x"), NOT_FOUND, "nope"),
+    ],
+)
+def test_concept_rpc_bad_input_gets_its_status(
+    concept_server: ConceptServer,
+    call: Callable[[ConceptKGClient], object],
+    code: grpc.StatusCode,
+    named: str,
+) -> None:
+    client, _ = concept_server
+
+    with pytest.raises(grpc.RpcError) as info:
+        call(client)
+
+    assert _code(info) == code
+    assert named in _details(info)
+
+
+def test_index_status_reports_the_loaded_set(concept_server: ConceptServer) -> None:
+    client, _ = concept_server
+
+    status = client.index_status()
+
+    assert status.ready and status.embedding_set == "text/1"
+    assert status.vectors == len({uri for pair in PAIRS for uri in pair})
+    assert status.dim == 384
+
+
+def test_concept_rpc_without_index_is_failed_precondition(engine: Engine) -> None:
+    running = create_server(Settings(host="127.0.0.1", port=0), engine, None)
+    try:
+        with ConceptKGClient(f"127.0.0.1:{running.port}") as client:
+            assert not client.index_status().ready
+            with pytest.raises(grpc.RpcError) as info:
+                client.search_concepts("dog")
+    finally:
+        running.stop(0)
+
+    assert _code(info) == grpc.StatusCode.FAILED_PRECONDITION
+    assert "not built" in _details(info)
+
+
+def test_searcher_vectors_match_encoder(concept_server: ConceptServer) -> None:
+    client, encoder = concept_server
+
+    score = client.relatedness("/c/en/apple", "apple")
+
+    vectors = encoder.encode(["apple", "apple"])
+    assert score == pytest.approx(float(np.dot(vectors[0], vectors[1])), abs=1e-4)
