@@ -1,4 +1,4 @@
-"""SQLAlchemy tables of embedding sets and their concept vectors."""
+"""SQLAlchemy tables of embedding sets, concept vectors, spaces and alignments."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -59,3 +60,46 @@ class ConceptVector(Base):
         BigKey, ForeignKey("concepts.id", ondelete="CASCADE"), primary_key=True
     )
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Space(Base):
+    """A latent space of another model, e.g. ``gpt2-small/resid/6`` (dim 768)."""
+
+    __tablename__ = "spaces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class Alignment(Base):
+    """A versioned linear map from a space into the concept space of a set.
+
+    ``matrix`` holds (dim_in, dim_out) and ``bias`` (dim_out,) little-endian
+    float32 values; the held-out scores were measured when it was fitted.
+    """
+
+    __tablename__ = "alignments"
+    __table_args__ = (UniqueConstraint("space_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("spaces.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    target_model: Mapped[str] = mapped_column(Text)
+    dim_in: Mapped[int] = mapped_column(Integer)
+    dim_out: Mapped[int] = mapped_column(Integer)
+    matrix: Mapped[bytes] = mapped_column(LargeBinary)
+    bias: Mapped[bytes] = mapped_column(LargeBinary)
+    params: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    heldout_cosine: Mapped[float] = mapped_column(Float)
+    heldout_accuracy_at_1: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

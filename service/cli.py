@@ -156,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     related.add_argument("--k", type=int, default=10)
     related.add_argument("--lang", default="")
     related.set_defaults(handler=_related)
+    name = _query_parser(commands, "name", "nearest concepts of directions (.npy)")
+    name.add_argument("vectors", type=Path, help=".npy file, shape (n, dim)")
+    name.add_argument("--space", default="", help="registered space; '' = concepts")
+    name.add_argument("--k", type=int, default=5)
+    name.add_argument("--sign-ambiguous", action="store_true")
+    name.set_defaults(handler=_name)
+    spaces = _query_parser(commands, "spaces", "registered spaces and alignments")
+    spaces.set_defaults(handler=_spaces)
     health = _query_parser(commands, "health", "standard gRPC health check")
     health.set_defaults(handler=_health)
     stats = _query_parser(commands, "stats", "sizes of the graph")
@@ -344,6 +352,34 @@ def _related(args: argparse.Namespace, settings: Settings) -> int:
         found = client.related_concepts(args.uri, k=args.k, lang=args.lang)
     payload = {"concepts": [MessageToDict(c) for c in found]}
     return _emit(args, payload, cli_format.scored_text(found))
+
+
+def _name(args: argparse.Namespace, settings: Settings) -> int:
+    import numpy as np
+
+    vectors = np.load(_existing([args.vectors])[0], allow_pickle=False)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    if vectors.ndim != 2:
+        raise ValueError(f"{args.vectors} holds shape {vectors.shape}, not (n, dim)")
+    with ConceptKGClient(args.server) as client:
+        names = list(
+            client.stream_name_directions(
+                vectors.tolist(),
+                space=args.space,
+                k=args.k,
+                sign_ambiguous=args.sign_ambiguous,
+            )
+        )
+    payload = {"names": [MessageToDict(n) for n in names]}
+    return _emit(args, payload, cli_format.names_text(names))
+
+
+def _spaces(args: argparse.Namespace, settings: Settings) -> int:
+    with ConceptKGClient(args.server) as client:
+        found = client.list_spaces()
+    payload = {"spaces": [MessageToDict(s) for s in found]}
+    return _emit(args, payload, cli_format.spaces_text(found))
 
 
 def _health(args: argparse.Namespace, settings: Settings) -> int:

@@ -87,6 +87,34 @@ def scored_text(concepts: list[cpb.ScoredConcept]) -> str:
     )
 
 
+def names_text(names: list[cpb.DirectionNames]) -> str:
+    """One line per direction: its best concepts and the margin."""
+    lines = []
+    for number, name in enumerate(names):
+        best = ", ".join(f"{c.uri} {c.score:.3f}" for c in name.concepts)
+        lines.append(f"{number:5d}  margin {name.margin:.3f}  {best}")
+    return "\n".join(lines) or "(no directions)"
+
+
+def spaces_text(spaces: list[cpb.SpaceInfo]) -> str:
+    """Spaces with their newest alignment's held-out scores."""
+    if not spaces:
+        return "(no spaces)"
+    lines = []
+    for space in spaces:
+        line = f"{space.name}  dim {space.dim}"
+        if space.alignment_version:
+            line += (
+                f"  alignment v{space.alignment_version} {space.alignment_method}"
+                f"  held-out cosine {space.heldout_cosine:.3f}"
+                f"  acc@1 {space.heldout_accuracy_at_1:.3f}"
+            )
+        else:
+            line += "  (no alignment)"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def stats_text(stats: pb.StatsResponse) -> str:
     """Totals and the largest groups."""
     lines = [

@@ -10,9 +10,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from service._generated.conceptkg.v1 import concepts_pb2 as cpb
-from service._generated.conceptkg.v1 import concepts_pb2_grpc
+from service._generated.conceptkg.v1 import concepts_pb2_grpc, graph_pb2_grpc
 from service._generated.conceptkg.v1 import graph_pb2 as pb
-from service._generated.conceptkg.v1 import graph_pb2_grpc
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 Item = TypeVar("Item")
@@ -181,19 +180,81 @@ class ConceptKGClient:
         self,
         vectors: Iterable[Iterable[float]],
         *,
+        space: str = "",
         k: int = 5,
         lang: str = "",
         sign_ambiguous: bool = False,
     ) -> list[cpb.DirectionNames]:
-        """The nearest concepts of each direction in the concept space."""
+        """The nearest concepts of each direction of a space ("" = concept space)."""
         request = cpb.NameDirectionsRequest(
             vectors=[cpb.Vector(values=list(v)) for v in vectors],
+            space=space,
             k=k,
             lang=lang,
             sign_ambiguous=sign_ambiguous,
         )
         response = self._concepts.NameDirections(request, timeout=self._timeout)
         return list(response.names)
+
+    def stream_name_directions(
+        self,
+        vectors: Iterable[Iterable[float]],
+        *,
+        space: str = "",
+        k: int = 5,
+        batch_size: int = 1024,
+        sign_ambiguous: bool = False,
+    ) -> Iterator[cpb.DirectionNames]:
+        """Names of any number of directions, streamed in batches, in order."""
+
+        def requests(batch: list[cpb.Vector]) -> cpb.NameDirectionsRequest:
+            return cpb.NameDirectionsRequest(
+                vectors=batch, space=space, k=k, sign_ambiguous=sign_ambiguous
+            )
+
+        messages = (cpb.Vector(values=list(v)) for v in vectors)
+        responses = self._concepts.StreamNameDirections(
+            _batched(messages, batch_size, requests), timeout=self._timeout
+        )
+        for response in responses:
+            yield from response.names
+
+    def register_space(
+        self, name: str, dim: int, *, description: str = ""
+    ) -> cpb.SpaceInfo:
+        """Register another model's latent space (idempotent for the same dim)."""
+        request = cpb.RegisterSpaceRequest(name=name, dim=dim, description=description)
+        return self._concepts.RegisterSpace(request, timeout=self._timeout).space
+
+    def fit_alignment(
+        self,
+        space: str,
+        vectors: Iterable[Iterable[float]],
+        texts: Iterable[str],
+        *,
+        method: str = "ridge",
+        alpha: float = 1.0,
+        batch_size: int = 1000,
+    ) -> cpb.FitAlignmentResponse:
+        """Fit the space's map into the concept space from (vector, text) pairs."""
+        pairs = (
+            cpb.AlignmentPair(vector=cpb.Vector(values=list(v)), text=t)
+            for v, t in zip(vectors, texts, strict=True)
+        )
+
+        def request(batch: list[cpb.AlignmentPair]) -> cpb.FitAlignmentRequest:
+            return cpb.FitAlignmentRequest(
+                space=space, method=method, alpha=alpha, pairs=batch
+            )
+
+        return self._concepts.FitAlignment(
+            _batched(pairs, batch_size, request), timeout=self._timeout
+        )
+
+    def list_spaces(self) -> list[cpb.SpaceInfo]:
+        """Every registered space with its newest alignment's scores."""
+        response = self._concepts.ListSpaces(cpb.ListSpacesRequest())
+        return list(response.spaces)
 
     def index_status(self) -> cpb.IndexStatusResponse:
         """Which embedding set the server's index holds, if any."""

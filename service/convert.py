@@ -7,6 +7,7 @@ from typing import Any
 import networkx as nx
 
 from graph.algorithms import WeightedPath
+from graph.errors import InvalidQuery
 from graph.records import (
     ConceptInput,
     ConceptRecord,
@@ -69,8 +70,14 @@ def edge_filter(request: pb.QueryEdgesRequest) -> EdgeFilter:
 
 
 def direction(value: int) -> Direction:
-    """The store direction of a Direction enum value."""
-    return _DIRECTIONS.get(value, "both")
+    """The store direction of a Direction enum value.
+
+    Raises:
+        InvalidQuery: the value is not a member of the Direction enum.
+    """
+    if value not in _DIRECTIONS:
+        raise InvalidQuery("direction", value, "a Direction enum value (0 to 3)")
+    return _DIRECTIONS[value]
 
 
 def neighbor_message(neighbor: Neighbor) -> pb.Neighbor:

@@ -11,8 +11,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from sqlalchemy import Engine
 
-from graph.db import create_session_factory
 from embeddings.search import ConceptSearcher
+from graph.db import create_session_factory
 from service._generated.conceptkg.v1 import (
     concepts_pb2,
     concepts_pb2_grpc,

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     max_k: int = Field(default=100, ge=1, le=1000)
     max_text_chars: int = Field(default=2000, ge=1)
     max_name_batch: int = Field(default=4096, ge=1)
+    max_alignment_pairs: int = Field(default=200_000, ge=8)
     log_level: str = "INFO"
 
     def index_folder(self, name: str, version: int) -> Path:

@@ -18,6 +18,7 @@ from embeddings.errors import (
     VectorNotFound,
 )
 from embeddings.sets import EmbeddingSetNotFound
+from embeddings.spaces import AlignmentNotFound, SpaceNotFound
 from graph.errors import (
     ConceptNotFound,
     GraphError,
@@ -35,6 +36,8 @@ _CODES: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (DimensionMismatch, grpc.StatusCode.INVALID_ARGUMENT),
     (VectorNotFound, grpc.StatusCode.NOT_FOUND),
     (EmbeddingSetNotFound, grpc.StatusCode.NOT_FOUND),
+    (SpaceNotFound, grpc.StatusCode.NOT_FOUND),
+    (AlignmentNotFound, grpc.StatusCode.FAILED_PRECONDITION),
     (ConceptNotFound, grpc.StatusCode.NOT_FOUND),
     (RelationNotFound, grpc.StatusCode.NOT_FOUND),
     (InvalidURI, grpc.StatusCode.INVALID_ARGUMENT),

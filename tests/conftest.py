@@ -26,7 +26,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
 )
 _TABLES = (
-    "concept_vectors, embedding_sets, edges, external_links, concepts, relations"
+    "alignments, spaces, concept_vectors, embedding_sets, edges, external_links, "
+    "concepts, relations"
 )
 
 

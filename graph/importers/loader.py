@@ -8,6 +8,8 @@ so an interrupted import is resumed by running it again.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -89,9 +91,13 @@ class BatchImporter:
         with tqdm(
             desc=source, unit=" lines", disable=not self._show_progress, leave=False
         ) as progress:
-            for batch in self._batches(source, lines, report):
-                self._write_batch(batch, report)
-                progress.update(len(batch))
+            batches = self._batches(source, lines, report)
+            if self._copy_writer is None:
+                for batch in batches:
+                    self._write_batch(batch, report)
+                    progress.update(len(batch))
+            else:
+                self._write_overlapped(batches, report, progress)
         logger.info(
             "import_done source=%s lines=%d inserted=%d updated=%d unchanged=%d "
             "filtered=%d bad=%d",
@@ -123,6 +129,43 @@ class BatchImporter:
                 batch = []
         if batch:
             yield batch
+
+    def _write_overlapped(
+        self, batches: Iterator[list[EdgeRow]], report: ImportReport, progress: tqdm
+    ) -> None:
+        """Parse the next batch while a writer thread sends the previous one.
+
+        psycopg releases the GIL while it waits for PostgreSQL, so parsing
+        and the server's work run on two cores. At most one parsed batch
+        waits in the queue, so memory stays flat however long the file is.
+        The parser only touches the report's line counts and the writer
+        only its write counts, so they never update the same field.
+        """
+        pending: queue.Queue[list[EdgeRow] | None] = queue.Queue(maxsize=1)
+        failures: list[BaseException] = []
+
+        def drain() -> None:
+            try:
+                while (batch := pending.get()) is not None:
+                    self._write_batch(batch, report)
+                    progress.update(len(batch))
+            except BaseException as error:  # re-raised in the parsing thread
+                failures.append(error)
+                while pending.get() is not None:
+                    pass
+
+        writer = threading.Thread(target=drain, name="import-writer", daemon=True)
+        writer.start()
+        try:
+            for batch in batches:
+                if failures:
+                    break
+                pending.put(batch)
+        finally:
+            pending.put(None)
+            writer.join()
+        if failures:
+            raise failures[0]
 
     def _write_batch(self, batch: list[EdgeRow], report: ImportReport) -> None:
         with self._engine.begin() as connection:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from graph.errors import GraphError
 from graph.uri import (
@@ -43,10 +44,62 @@ class ParsedLine:
 
 
 def open_text(path: Path) -> IO[str]:
-    """Open a plain or gzip-compressed UTF-8 text file for reading."""
+    """Open a plain or gzip-compressed UTF-8 text file for reading.
+
+    Bytes that are not UTF-8 become lone surrogates, so the line that holds
+    them can be reported as bad instead of stopping the whole file.
+    """
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", newline="\n")
-    return path.open("r", encoding="utf-8", newline="\n")
+        return gzip.open(
+            path, "rt", encoding="utf-8", errors="surrogateescape", newline="\n"
+        )
+    return path.open("r", encoding="utf-8", errors="surrogateescape", newline="\n")
+
+
+def _check_text(line: str) -> None:
+    """Raise BadRow for a NUL or a byte that was not UTF-8 (a lone surrogate)."""
+    if "\x00" in line:
+        raise BadRow("the line contains a NUL character")
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise BadRow(f"the line is not valid UTF-8 ({error.reason})") from error
+
+
+# Fast-path shapes of well-formed URIs. A line that matches them is exactly
+# as valid as graph.uri's parsers would find it; any line that does not is
+# checked by those parsers, which give the precise reason. URIs of at most
+# 500 characters are under graph.uri's 2000-byte cap whatever their script.
+_FAST_MAX_CHARS = 500
+_CONCEPT = re.compile(
+    r"/c/([a-z]{2,3}(?:-[a-z0-9]+)*)/([^/\s]+)(?:/([nvasr])((?:/[^/\s]+)*))?"
+)
+_RELATION = re.compile(r"/r/[A-Za-z][A-Za-z0-9_]*(?:/[A-Za-z][A-Za-z0-9_]*)*")
+_SPACE = re.compile(r"\s")
+_DECODER = json.JSONDecoder()
+
+
+@dataclass(frozen=True)
+class ConceptColumns:
+    """Column values of a concept row, from a URI already known to be valid."""
+
+    lang: str
+    label: str
+    pos: str | None
+    sense: str | None
+
+
+def concept_columns(uri: str) -> ConceptColumns:
+    """The lang, label, part of speech and sense of a valid concept URI."""
+    match = _CONCEPT.fullmatch(uri) if len(uri) <= _FAST_MAX_CHARS else None
+    if match is None:
+        parts = parse_concept_uri(uri)
+        return ConceptColumns(parts.lang, parts.label, parts.pos, parts.sense)
+    lang, term, pos, sense = match.groups()
+    # The sense group keeps its leading slash and is empty after a bare pos.
+    label = term.replace("_", " ")
+    return ConceptColumns(lang, label, pos, sense[1:] if sense else None)
 
 
 def parse_conceptnet_line(line: str) -> EdgeRow:
@@ -64,15 +117,55 @@ def parse_conceptnet_line(line: str) -> EdgeRow:
     if len(columns) != 5:
         raise BadRow(f"expected 5 tab-separated columns, got {len(columns)}")
     uri, relation, start, end, info_text = columns
+    _check_text(line)
+    if not _uris_look_valid(uri, relation, start, end):
+        _check_uris(uri, relation, start, end)
+    url = end if relation == EXTERNAL_URL else None
+    weight, dataset, license_, sources, surface = _parse_info(info_text)
+    return EdgeRow(
+        uri=uri,
+        relation=relation,
+        start=start,
+        end=end,
+        weight=weight,
+        dataset=dataset,
+        license=license_,
+        sources=sources,
+        surface_text=surface,
+        url=url,
+    )
+
+
+def _uris_look_valid(uri: str, relation: str, start: str, end: str) -> bool:
+    """Whether the URI columns match the fast-path shapes and agree."""
+    if (
+        len(uri) > _FAST_MAX_CHARS
+        or not uri.startswith("/a/[")
+        or not uri.endswith("/]")
+        or _SPACE.search(uri) is not None
+    ):
+        return False
+    pieces = uri[4:-2].split("/,")
+    if len(pieces) != 3 or pieces[0] != relation or pieces[1] != start:
+        return False
+    if pieces[2].lstrip("/") != end.lstrip("/"):
+        return False
+    if _RELATION.fullmatch(relation) is None or _CONCEPT.fullmatch(start) is None:
+        return False
+    if relation == EXTERNAL_URL:
+        return end.startswith(("http://", "https://"))
+    return _CONCEPT.fullmatch(end) is not None
+
+
+def _check_uris(uri: str, relation: str, start: str, end: str) -> None:
+    """Check the URI columns with graph.uri's parsers; raise the precise reason."""
     try:
         uri_relation, uri_start, uri_end = parse_edge_uri(uri)
         parse_relation_uri(relation)
         parse_concept_uri(start)
-        url = None
         if relation == EXTERNAL_URL:
             if not end.startswith(("http://", "https://")):
                 raise BadRow(f"ExternalURL end {end!r} is not an http(s) URL")
-            url = end
         else:
             parse_concept_uri(end)
     except GraphError as error:
@@ -81,8 +174,14 @@ def parse_conceptnet_line(line: str) -> EdgeRow:
         end.lstrip("/")
     ):
         raise BadRow(f"edge URI {uri!r} does not match its relation, start and end")
+
+
+def _parse_info(
+    info_text: str,
+) -> tuple[float, str, str, list[dict[str, Any]], str | None]:
+    """Weight, dataset, license, sources and surface text of the JSON column."""
     try:
-        info = json.loads(info_text)
+        info = _DECODER.decode(info_text)
     except json.JSONDecodeError as error:
         raise BadRow(f"info column is not valid JSON ({error.msg})") from error
     if not isinstance(info, dict):
@@ -104,18 +203,31 @@ def parse_conceptnet_line(line: str) -> EdgeRow:
     surface = info.get("surfaceText")
     if surface is not None and not isinstance(surface, str):
         raise BadRow(f"surfaceText {surface!r} is not a string")
-    return EdgeRow(
-        uri=uri,
-        relation=relation,
-        start=start,
-        end=end,
-        weight=float(weight),
-        dataset=dataset,
-        license=license_,
-        sources=sources,
-        surface_text=surface,
-        url=url,
-    )
+    # Escapes can smuggle in what PostgreSQL refuses (NUL, lone surrogates,
+    # NaN inside sources); such a row would fail its whole batch.
+    if "\\u" in info_text or "NaN" in info_text or "Infinity" in info_text:
+        _check_storable(info)
+    return float(weight), dataset, license_, sources, surface
+
+
+def _check_storable(value: Any) -> None:
+    """Raise BadRow if a decoded JSON value cannot be stored in PostgreSQL."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadRow("info column contains a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise BadRow(f"info column has an unpaired surrogate {value!r}") from error
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise BadRow(f"info column contains the non-finite number {value!r}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(key)
+            _check_storable(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(item)
 
 
 def parse_triple_line(
@@ -138,6 +250,7 @@ def parse_triple_line(
         BadRow: with the reason.
     """
     columns = line.rstrip("\r\n").split("\t")
+    _check_text(line)
     try:
         if triple_format == "cn100k":
             if len(columns) != 3:
@@ -146,7 +259,9 @@ def parse_triple_line(
             weight = 1.0
         else:
             if len(columns) not in (3, 4):
-                raise BadRow(f"expected 3 or 4 tab-separated columns, got {len(columns)}")
+                raise BadRow(
+                    f"expected 3 or 4 tab-separated columns, got {len(columns)}"
+                )
             head_text, relation_text, tail_text = columns[:3]
             weight = _parse_weight(columns[3]) if len(columns) == 4 else 1.0
         relation = _relation_from_field(relation_text)
@@ -198,9 +313,9 @@ def read_triples(
 
 def row_languages(row: EdgeRow) -> set[str]:
     """The languages of an edge's concept ends (the start only, for links)."""
-    langs = {parse_concept_uri(row.start).lang}
+    langs = {concept_columns(row.start).lang}
     if row.url is None:
-        langs.add(parse_concept_uri(row.end).lang)
+        langs.add(concept_columns(row.end).lang)
     return langs
 
 

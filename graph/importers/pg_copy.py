@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
+from graph.importers.parsing import concept_columns
 from graph.records import WriteCounts
-from graph.writer import EdgeRow, concept_values, ensure_relations, write_edges
+from graph.writer import EdgeRow, ensure_relations
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,10 @@ CREATE TEMP TABLE IF NOT EXISTS staging_edges (
     uri text, relation_id integer, start_uri text, end_uri text,
     weight double precision, dataset text, license text, sources jsonb,
     surface_text text
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS staging_links (
+    uri text, concept_uri text, url text, dataset text, license text,
+    sources jsonb
 ) ON COMMIT DELETE ROWS;
 """
 
@@ -58,63 +64,126 @@ WITH written AS (
 SELECT count(*) FILTER (WHERE inserted), count(*) FROM written
 """
 
+_UPSERT_LINKS = """
+WITH written AS (
+    INSERT INTO external_links (uri, concept_id, url, dataset, license, sources)
+    SELECT s.uri, c.id, s.url, s.dataset, s.license, s.sources
+    FROM staging_links s
+    JOIN concepts c ON c.uri = s.concept_uri
+    ON CONFLICT (uri) DO UPDATE SET
+        concept_id = EXCLUDED.concept_id, url = EXCLUDED.url,
+        dataset = EXCLUDED.dataset, license = EXCLUDED.license,
+        sources = EXCLUDED.sources
+    WHERE (external_links.concept_id, external_links.url,
+           external_links.dataset, external_links.license,
+           external_links.sources)
+          IS DISTINCT FROM
+          (EXCLUDED.concept_id, EXCLUDED.url, EXCLUDED.dataset,
+           EXCLUDED.license, EXCLUDED.sources)
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FROM written
+"""
+
 
 class PostgresCopyWriter:
-    """Writes edge batches to PostgreSQL through COPY and one upsert each.
+    """Writes edge and external-link batches through COPY and one upsert each.
 
-    External links are few, so they go through the generic writer.
+    Relation ids are remembered for the writer's life (one import); there
+    are a few dozen relations, so the cache stays small.
     """
+
+    def __init__(self) -> None:
+        self._relation_ids: dict[str, int] = {}
 
     def write(self, connection: Connection, rows: Sequence[EdgeRow]) -> WriteCounts:
         """Upsert ``rows`` inside the connection's open transaction."""
+        began = time.perf_counter()
         latest = {row.uri: row for row in rows}
         edges = [row for row in latest.values() if row.url is None]
         links = [row for row in latest.values() if row.url is not None]
-        counts = write_edges(connection, links) if links else WriteCounts()
-        counts.duplicates += len(rows) - len(latest)
-        if not edges:
-            return counts
-        relation_ids = ensure_relations(connection, (row.relation for row in edges))
-        concept_uris = sorted({uri for row in edges for uri in (row.start, row.end)})
+        counts = WriteCounts(duplicates=len(rows) - len(latest))
+        self._remember_relations(connection, edges)
         cursor = _raw_cursor(connection)
         cursor.execute(_CREATE_STAGING)
+        concept_uris = {row.start for row in latest.values()}
+        concept_uris.update(row.end for row in edges)
         with cursor.copy(
             "COPY staging_concepts (uri, lang, label, pos, sense) FROM STDIN"
         ) as copy:
-            for uri in concept_uris:
-                values = concept_values(uri)
+            for uri in sorted(concept_uris):
+                columns = concept_columns(uri)
                 copy.write_row(
-                    (uri, values["lang"], values["label"], values["pos"], values["sense"])
+                    (uri, columns.lang, columns.label, columns.pos, columns.sense)
                 )
         cursor.execute(_UPSERT_CONCEPTS)
-        with cursor.copy(
-            "COPY staging_edges (uri, relation_id, start_uri, end_uri, weight, "
-            "dataset, license, sources, surface_text) FROM STDIN"
-        ) as copy:
-            for row in edges:
-                copy.write_row(
-                    (
-                        row.uri,
-                        relation_ids[row.relation],
-                        row.start,
-                        row.end,
-                        row.weight,
-                        row.dataset,
-                        row.license,
-                        json.dumps(row.sources, ensure_ascii=False),
-                        row.surface_text,
+        copied = time.perf_counter()
+        if edges:
+            relation_ids = self._relation_ids
+            with cursor.copy(
+                "COPY staging_edges (uri, relation_id, start_uri, end_uri, weight, "
+                "dataset, license, sources, surface_text) FROM STDIN"
+            ) as copy:
+                for row in edges:
+                    copy.write_row(
+                        (
+                            row.uri,
+                            relation_ids[row.relation],
+                            row.start,
+                            row.end,
+                            row.weight,
+                            row.dataset,
+                            row.license,
+                            _sources_json(row),
+                            row.surface_text,
+                        )
                     )
-                )
-        cursor.execute(_UPSERT_EDGES)
-        inserted, written = cursor.fetchone()
-        counts.add(
-            WriteCounts(
-                inserted=inserted,
-                updated=written - inserted,
-                unchanged=len(edges) - written,
-            )
+            counts.add(_upsert(cursor, _UPSERT_EDGES, len(edges)))
+        if links:
+            with cursor.copy(
+                "COPY staging_links (uri, concept_uri, url, dataset, license, "
+                "sources) FROM STDIN"
+            ) as copy:
+                for row in links:
+                    copy.write_row(
+                        (
+                            row.uri,
+                            row.start,
+                            row.url,
+                            row.dataset,
+                            row.license,
+                            _sources_json(row),
+                        )
+                    )
+            counts.add(_upsert(cursor, _UPSERT_LINKS, len(links)))
+        logger.debug(
+            "copy_batch rows=%d concepts=%d concepts_s=%.3f upsert_s=%.3f",
+            len(rows),
+            len(concept_uris),
+            copied - began,
+            time.perf_counter() - copied,
         )
         return counts
+
+    def _remember_relations(
+        self, connection: Connection, edges: Sequence[EdgeRow]
+    ) -> None:
+        missing = {row.relation for row in edges} - self._relation_ids.keys()
+        if missing:
+            self._relation_ids.update(ensure_relations(connection, missing))
+
+
+def _sources_json(row: EdgeRow) -> str:
+    return json.dumps(row.sources, ensure_ascii=False)
+
+
+def _upsert(cursor: Any, statement: str, staged: int) -> WriteCounts:
+    """Run an upsert that returns (inserted, written); the rest are unchanged."""
+    cursor.execute(statement)
+    inserted, written = cursor.fetchone()
+    return WriteCounts(
+        inserted=inserted, updated=written - inserted, unchanged=staged - written
+    )
 
 
 def _raw_cursor(connection: Connection) -> Any:

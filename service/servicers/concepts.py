@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 
 import grpc
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from embeddings.alignment import AlignmentMethod, fit_alignment
 from embeddings.errors import IndexNotReady, InvalidVectors
 from embeddings.search import ConceptSearcher, Hit, margin
+from embeddings.spaces import SpaceInfo, SpaceStore
 from graph.errors import InvalidQuery, LimitExceeded
 from graph.store import GraphStore
 from service._generated.conceptkg.v1 import concepts_pb2 as pb
@@ -120,32 +123,69 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         self, request: pb.NameDirectionsRequest, context: grpc.ServicerContext
     ) -> pb.NameDirectionsResponse:
         with status_from_domain_errors(context), self._sessions() as session:
+            return self._name_directions(session, request)
+
+    def StreamNameDirections(
+        self,
+        request_iterator: Iterator[pb.NameDirectionsRequest],
+        context: grpc.ServicerContext,
+    ) -> Iterator[pb.NameDirectionsResponse]:
+        with status_from_domain_errors(context), self._sessions() as session:
+            for request in request_iterator:
+                yield self._name_directions(session, request)
+
+    def RegisterSpace(
+        self, request: pb.RegisterSpaceRequest, context: grpc.ServicerContext
+    ) -> pb.RegisterSpaceResponse:
+        with status_from_domain_errors(context), self._sessions.begin() as session:
+            info = SpaceStore(session).register(
+                request.name, request.dim, request.description
+            )
+        return pb.RegisterSpaceResponse(space=_space_message(info))
+
+    def FitAlignment(
+        self,
+        request_iterator: Iterator[pb.FitAlignmentRequest],
+        context: grpc.ServicerContext,
+    ) -> pb.FitAlignmentResponse:
+        with status_from_domain_errors(context):
             searcher = self._state.searcher()
-            k = self._k(request.k, default=5)
-            count = len(request.vectors)
-            if count == 0:
-                raise InvalidVectors("vectors", "the batch is empty")
-            if count > self._settings.max_name_batch:
-                raise LimitExceeded("vectors", count, self._settings.max_name_batch)
-            directions = _matrix(request.vectors, searcher.index.dim)
-            store = GraphStore(session)
-            found = searcher.search(
-                directions,
-                k,
-                allowed_ids=self._state.lang_ids(store, request.lang),
-                sign_ambiguous=request.sign_ambiguous,
-            )
-            names = store.concepts_by_ids(h.concept_id for hits in found for h in hits)
-            response = pb.NameDirectionsResponse(
-                names=[
-                    pb.DirectionNames(
-                        concepts=_named(hits, names),
-                        margin=margin(hits),
+            first: pb.FitAlignmentRequest | None = None
+            vectors: list[list[float]] = []
+            texts: list[str] = []
+            for request in request_iterator:
+                first = first or request
+                for pair in request.pairs:
+                    vectors.append(list(pair.vector.values))
+                    texts.append(self._text(f"text of pair {len(texts)}", pair.text))
+                if len(texts) > self._settings.max_alignment_pairs:
+                    raise LimitExceeded(
+                        "pairs", len(texts), self._settings.max_alignment_pairs
                     )
-                    for hits in found
-                ]
+            if first is None:
+                raise InvalidVectors("pairs", "the stream is empty")
+            with self._sessions() as session:
+                space = SpaceStore(session).get(first.space)
+            sources = _matrix(vectors, space.dim)
+            fitted = fit_alignment(
+                sources,
+                searcher.encode(texts),
+                method=_method(first.method),
+                alpha=first.alpha or 1.0,
+                heldout_fraction=first.heldout_fraction or 0.2,
             )
-        return response
+            with self._sessions.begin() as session:
+                info = SpaceStore(session).save_alignment(
+                    first.space, fitted, target_model=str(searcher.encoder.model_path)
+                )
+        return pb.FitAlignmentResponse(space=_space_message(info), pairs=len(texts))
+
+    def ListSpaces(
+        self, request: pb.ListSpacesRequest, context: grpc.ServicerContext
+    ) -> pb.ListSpacesResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            spaces = SpaceStore(session).list_spaces()
+        return pb.ListSpacesResponse(spaces=[_space_message(s) for s in spaces])
 
     def IndexStatus(
         self, request: pb.IndexStatusRequest, context: grpc.ServicerContext
@@ -160,6 +200,38 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
             vectors=index.count,
             dim=index.dim,
             kind=index.kind,
+        )
+
+    def _name_directions(
+        self, session: Session, request: pb.NameDirectionsRequest
+    ) -> pb.NameDirectionsResponse:
+        searcher = self._state.searcher()
+        k = self._k(request.k, default=5)
+        count = len(request.vectors)
+        if count == 0:
+            raise InvalidVectors("vectors", "the batch is empty")
+        if count > self._settings.max_name_batch:
+            raise LimitExceeded("vectors", count, self._settings.max_name_batch)
+        store = GraphStore(session)
+        if request.space:
+            linear_map = SpaceStore(session).linear_map(request.space)
+            vectors = [list(v.values) for v in request.vectors]
+            directions = linear_map.apply(_matrix(vectors, linear_map.dim_in))
+        else:
+            vectors = [list(v.values) for v in request.vectors]
+            directions = _matrix(vectors, searcher.index.dim)
+        found = searcher.search(
+            directions,
+            k,
+            allowed_ids=self._state.lang_ids(store, request.lang),
+            sign_ambiguous=request.sign_ambiguous,
+        )
+        names = store.concepts_by_ids(h.concept_id for hits in found for h in hits)
+        return pb.NameDirectionsResponse(
+            names=[
+                pb.DirectionNames(concepts=_named(hits, names), margin=margin(hits))
+                for hits in found
+            ]
         )
 
     def _k(self, requested: int, *, default: int) -> int:
@@ -186,13 +258,34 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         return searcher.encode([self._text(field, value)])[0]
 
 
-def _matrix(vectors: list[pb.Vector], dim: int) -> np.ndarray:
+def _matrix(vectors: list[list[float]], dim: int) -> np.ndarray:
+    """Rows as a float32 matrix; a row of another length is named."""
     for position, vector in enumerate(vectors):
-        if len(vector.values) != dim:
+        if len(vector) != dim:
             raise InvalidVectors(
-                "vectors", f"vector {position} has dim {len(vector.values)}, expected {dim}"
+                "vectors", f"vector {position} has dim {len(vector)}, expected {dim}"
             )
-    return np.array([list(v.values) for v in vectors], dtype=np.float32)
+    return np.array(vectors, dtype=np.float32).reshape(len(vectors), dim)
+
+
+def _method(name: str) -> AlignmentMethod:
+    if name in ("", "ridge"):
+        return "ridge"
+    if name == "procrustes":
+        return "procrustes"
+    raise InvalidVectors("method", f"{name!r} is not ridge or procrustes")
+
+
+def _space_message(info: SpaceInfo) -> pb.SpaceInfo:
+    return pb.SpaceInfo(
+        name=info.name,
+        dim=info.dim,
+        description=info.description,
+        alignment_version=info.alignment_version,
+        alignment_method=info.alignment_method,
+        heldout_cosine=info.heldout_cosine,
+        heldout_accuracy_at_1=info.heldout_accuracy_at_1,
+    )
 
 
 def _scored(store: GraphStore, hits: list[Hit]) -> list[pb.ScoredConcept]:

@@ -127,7 +127,9 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
             store = self._store(session)
             for request in request_iterator:
                 totals.add(store.upsert_concepts(convert.concept_inputs(request)))
-        logger.info("concepts_upserted inserted=%d updated=%d", totals.inserted, totals.updated)
+        logger.info(
+            "concepts_upserted inserted=%d updated=%d", totals.inserted, totals.updated
+        )
         return convert.upsert_response(totals)
 
     def UpsertEdges(
@@ -140,7 +142,9 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
             store = self._store(session)
             for request in request_iterator:
                 totals.add(store.upsert_edges(convert.edge_inputs(request)))
-        logger.info("edges_upserted inserted=%d updated=%d", totals.inserted, totals.updated)
+        logger.info(
+            "edges_upserted inserted=%d updated=%d", totals.inserted, totals.updated
+        )
         return convert.upsert_response(totals)
 
     def DeleteEdges(

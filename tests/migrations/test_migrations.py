@@ -16,7 +16,7 @@ from migrations import target_metadata
 from tests.conftest import throwaway_postgres_database
 
 GRAPH_TABLES = {"concepts", "relations", "edges", "external_links"}
-EMBEDDING_TABLES = {"embedding_sets", "concept_vectors"}
+EMBEDDING_TABLES = {"embedding_sets", "concept_vectors", "spaces", "alignments"}
 ALL_TABLES = GRAPH_TABLES | EMBEDDING_TABLES
 
 
@@ -92,7 +92,7 @@ def test_downgrade_base_then_upgrade_round_trips(empty_engine: Engine) -> None:
     assert _schema_diff(empty_engine) == []
 
 
-def test_downgrade_one_step_removes_only_the_embedding_tables(
+def test_downgrade_to_0001_removes_only_the_embedding_tables(
     empty_engine: Engine,
 ) -> None:
     migrate.upgrade(empty_engine)

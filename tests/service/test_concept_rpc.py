@@ -19,6 +19,7 @@ from graph.store import GraphStore
 from service.client import ConceptKGClient
 from service.server import create_server
 from service.settings import Settings
+from tests.conftest import CN100K
 
 ConceptServer = tuple[ConceptKGClient, TextEncoder]
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
@@ -223,3 +224,65 @@ def test_searcher_vectors_match_encoder(concept_server: ConceptServer) -> None:
 
     vectors = encoder.encode(["apple", "apple"])
     assert score == pytest.approx(float(np.dot(vectors[0], vectors[1])), abs=1e-4)
+
+
+def _node_names(count: int) -> list[str]:
+    lines = (CN100K / "node_names.txt").read_text().splitlines()
+    return [line for line in lines if line.strip()][:count]
+
+
+def test_fit_alignment_then_name_directions_of_the_space(
+    concept_server: ConceptServer,
+) -> None:
+    client, encoder = concept_server
+    permutation = np.random.default_rng(0).permutation(384)
+    texts = _node_names(600)
+    space_vectors = 2.0 * encoder.encode(texts)[:, permutation]
+    client.register_space("toy/permuted", 384, description="scaled, permuted MiniLM")
+
+    fitted = client.fit_alignment(
+        "toy/permuted", space_vectors.tolist(), texts, alpha=1e-3, batch_size=128
+    )
+    queries = 2.0 * encoder.encode(["kitten", "truck", "banana"])[:, permutation]
+    names = client.name_directions(queries.tolist(), space="toy/permuted", k=1)
+    streamed = list(
+        client.stream_name_directions(
+            queries.tolist(), space="toy/permuted", k=1, batch_size=1
+        )
+    )
+
+    assert fitted.pairs == 600
+    assert fitted.space.alignment_version == 1
+    assert fitted.space.heldout_cosine > 0.9
+    assert fitted.space.heldout_accuracy_at_1 > 0.9
+    expected = ["/c/en/kitten", "/c/en/truck", "/c/en/banana"]
+    assert [n.concepts[0].uri for n in names] == expected
+    assert [n.concepts[0].uri for n in streamed] == expected
+    listed = client.list_spaces()
+    assert [(s.name, s.alignment_method) for s in listed] == [("toy/permuted", "ridge")]
+
+
+def test_space_errors_get_their_status(concept_server: ConceptServer) -> None:
+    client, _ = concept_server
+    client.register_space("toy/unfitted", 8)
+
+    with pytest.raises(grpc.RpcError) as unknown:
+        client.name_directions([[1.0] * 8], space="toy/nope")
+    with pytest.raises(grpc.RpcError) as unfitted:
+        client.name_directions([[1.0] * 8], space="toy/unfitted")
+    with pytest.raises(grpc.RpcError) as wrong_dim:
+        client.fit_alignment("toy/unfitted", [[1.0] * 7] * 10, ["word"] * 10)
+    with pytest.raises(grpc.RpcError) as malformed:
+        client.register_space("bad name", 8)
+    with pytest.raises(grpc.RpcError) as method:
+        client.fit_alignment(
+            "toy/unfitted", [[1.0] * 8] * 10, ["word"] * 10, method="lasso"
+        )
+
+    assert _code(unknown) == NOT_FOUND
+    assert "toy/nope" in _details(unknown)
+    assert _code(unfitted) == grpc.StatusCode.FAILED_PRECONDITION
+    assert "no fitted alignment" in _details(unfitted)
+    assert _code(wrong_dim) == INVALID and "dim 7, expected 8" in _details(wrong_dim)
+    assert _code(malformed) == INVALID and "'bad name'" in _details(malformed)
+    assert _code(method) == INVALID and "'lasso'" in _details(method)

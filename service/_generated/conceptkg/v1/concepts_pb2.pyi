@@ -73,16 +73,18 @@ class Vector(_message.Message):
     def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class NameDirectionsRequest(_message.Message):
-    __slots__ = ("vectors", "k", "lang", "sign_ambiguous")
+    __slots__ = ("vectors", "k", "lang", "sign_ambiguous", "space")
     VECTORS_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
     LANG_FIELD_NUMBER: _ClassVar[int]
     SIGN_AMBIGUOUS_FIELD_NUMBER: _ClassVar[int]
+    SPACE_FIELD_NUMBER: _ClassVar[int]
     vectors: _containers.RepeatedCompositeFieldContainer[Vector]
     k: int
     lang: str
     sign_ambiguous: bool
-    def __init__(self, vectors: _Optional[_Iterable[_Union[Vector, _Mapping]]] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ..., sign_ambiguous: _Optional[bool] = ...) -> None: ...
+    space: str
+    def __init__(self, vectors: _Optional[_Iterable[_Union[Vector, _Mapping]]] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ..., sign_ambiguous: _Optional[bool] = ..., space: _Optional[str] = ...) -> None: ...
 
 class DirectionNames(_message.Message):
     __slots__ = ("concepts", "margin")
@@ -115,3 +117,77 @@ class IndexStatusResponse(_message.Message):
     dim: int
     kind: str
     def __init__(self, ready: _Optional[bool] = ..., embedding_set: _Optional[str] = ..., vectors: _Optional[int] = ..., dim: _Optional[int] = ..., kind: _Optional[str] = ...) -> None: ...
+
+class SpaceInfo(_message.Message):
+    __slots__ = ("name", "dim", "description", "alignment_version", "alignment_method", "heldout_cosine", "heldout_accuracy_at_1")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DIM_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ALIGNMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALIGNMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
+    HELDOUT_COSINE_FIELD_NUMBER: _ClassVar[int]
+    HELDOUT_ACCURACY_AT_1_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    dim: int
+    description: str
+    alignment_version: int
+    alignment_method: str
+    heldout_cosine: float
+    heldout_accuracy_at_1: float
+    def __init__(self, name: _Optional[str] = ..., dim: _Optional[int] = ..., description: _Optional[str] = ..., alignment_version: _Optional[int] = ..., alignment_method: _Optional[str] = ..., heldout_cosine: _Optional[float] = ..., heldout_accuracy_at_1: _Optional[float] = ...) -> None: ...
+
+class RegisterSpaceRequest(_message.Message):
+    __slots__ = ("name", "dim", "description")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DIM_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    dim: int
+    description: str
+    def __init__(self, name: _Optional[str] = ..., dim: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
+
+class RegisterSpaceResponse(_message.Message):
+    __slots__ = ("space",)
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    space: SpaceInfo
+    def __init__(self, space: _Optional[_Union[SpaceInfo, _Mapping]] = ...) -> None: ...
+
+class AlignmentPair(_message.Message):
+    __slots__ = ("vector", "text")
+    VECTOR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    vector: Vector
+    text: str
+    def __init__(self, vector: _Optional[_Union[Vector, _Mapping]] = ..., text: _Optional[str] = ...) -> None: ...
+
+class FitAlignmentRequest(_message.Message):
+    __slots__ = ("space", "method", "alpha", "heldout_fraction", "pairs")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    ALPHA_FIELD_NUMBER: _ClassVar[int]
+    HELDOUT_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    PAIRS_FIELD_NUMBER: _ClassVar[int]
+    space: str
+    method: str
+    alpha: float
+    heldout_fraction: float
+    pairs: _containers.RepeatedCompositeFieldContainer[AlignmentPair]
+    def __init__(self, space: _Optional[str] = ..., method: _Optional[str] = ..., alpha: _Optional[float] = ..., heldout_fraction: _Optional[float] = ..., pairs: _Optional[_Iterable[_Union[AlignmentPair, _Mapping]]] = ...) -> None: ...
+
+class FitAlignmentResponse(_message.Message):
+    __slots__ = ("space", "pairs")
+    SPACE_FIELD_NUMBER: _ClassVar[int]
+    PAIRS_FIELD_NUMBER: _ClassVar[int]
+    space: SpaceInfo
+    pairs: int
+    def __init__(self, space: _Optional[_Union[SpaceInfo, _Mapping]] = ..., pairs: _Optional[int] = ...) -> None: ...
+
+class ListSpacesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListSpacesResponse(_message.Message):
+    __slots__ = ("spaces",)
+    SPACES_FIELD_NUMBER: _ClassVar[int]
+    spaces: _containers.RepeatedCompositeFieldContainer[SpaceInfo]
+    def __init__(self, spaces: _Optional[_Iterable[_Union[SpaceInfo, _Mapping]]] = ...) -> None: ...

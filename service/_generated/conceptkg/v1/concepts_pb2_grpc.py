@@ -54,6 +54,26 @@ class ConceptServiceStub:
                 request_serializer=conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsRequest.SerializeToString,
                 response_deserializer=conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsResponse.FromString,
                 _registered_method=True)
+        self.StreamNameDirections = channel.stream_stream(
+                '/conceptkg.v1.ConceptService/StreamNameDirections',
+                request_serializer=conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsRequest.SerializeToString,
+                response_deserializer=conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsResponse.FromString,
+                _registered_method=True)
+        self.RegisterSpace = channel.unary_unary(
+                '/conceptkg.v1.ConceptService/RegisterSpace',
+                request_serializer=conceptkg_dot_v1_dot_concepts__pb2.RegisterSpaceRequest.SerializeToString,
+                response_deserializer=conceptkg_dot_v1_dot_concepts__pb2.RegisterSpaceResponse.FromString,
+                _registered_method=True)
+        self.FitAlignment = channel.stream_unary(
+                '/conceptkg.v1.ConceptService/FitAlignment',
+                request_serializer=conceptkg_dot_v1_dot_concepts__pb2.FitAlignmentRequest.SerializeToString,
+                response_deserializer=conceptkg_dot_v1_dot_concepts__pb2.FitAlignmentResponse.FromString,
+                _registered_method=True)
+        self.ListSpaces = channel.unary_unary(
+                '/conceptkg.v1.ConceptService/ListSpaces',
+                request_serializer=conceptkg_dot_v1_dot_concepts__pb2.ListSpacesRequest.SerializeToString,
+                response_deserializer=conceptkg_dot_v1_dot_concepts__pb2.ListSpacesResponse.FromString,
+                _registered_method=True)
         self.IndexStatus = channel.unary_unary(
                 '/conceptkg.v1.ConceptService/IndexStatus',
                 request_serializer=conceptkg_dot_v1_dot_concepts__pb2.IndexStatusRequest.SerializeToString,
@@ -88,6 +108,32 @@ class ConceptServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamNameDirections(self, request_iterator, context):
+        """One response per request message, in order: for more vectors than one
+        call may carry (e.g. every feature of a sparse autoencoder).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterSpace(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FitAlignment(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSpaces(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def IndexStatus(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -116,6 +162,26 @@ def add_ConceptServiceServicer_to_server(servicer, server):
                     servicer.NameDirections,
                     request_deserializer=conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsRequest.FromString,
                     response_serializer=conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsResponse.SerializeToString,
+            ),
+            'StreamNameDirections': grpc.stream_stream_rpc_method_handler(
+                    servicer.StreamNameDirections,
+                    request_deserializer=conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsRequest.FromString,
+                    response_serializer=conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsResponse.SerializeToString,
+            ),
+            'RegisterSpace': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterSpace,
+                    request_deserializer=conceptkg_dot_v1_dot_concepts__pb2.RegisterSpaceRequest.FromString,
+                    response_serializer=conceptkg_dot_v1_dot_concepts__pb2.RegisterSpaceResponse.SerializeToString,
+            ),
+            'FitAlignment': grpc.stream_unary_rpc_method_handler(
+                    servicer.FitAlignment,
+                    request_deserializer=conceptkg_dot_v1_dot_concepts__pb2.FitAlignmentRequest.FromString,
+                    response_serializer=conceptkg_dot_v1_dot_concepts__pb2.FitAlignmentResponse.SerializeToString,
+            ),
+            'ListSpaces': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSpaces,
+                    request_deserializer=conceptkg_dot_v1_dot_concepts__pb2.ListSpacesRequest.FromString,
+                    response_serializer=conceptkg_dot_v1_dot_concepts__pb2.ListSpacesResponse.SerializeToString,
             ),
             'IndexStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.IndexStatus,
@@ -231,6 +297,114 @@ class ConceptService:
             '/conceptkg.v1.ConceptService/NameDirections',
             conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsRequest.SerializeToString,
             conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamNameDirections(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/conceptkg.v1.ConceptService/StreamNameDirections',
+            conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsRequest.SerializeToString,
+            conceptkg_dot_v1_dot_concepts__pb2.NameDirectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterSpace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/conceptkg.v1.ConceptService/RegisterSpace',
+            conceptkg_dot_v1_dot_concepts__pb2.RegisterSpaceRequest.SerializeToString,
+            conceptkg_dot_v1_dot_concepts__pb2.RegisterSpaceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FitAlignment(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/conceptkg.v1.ConceptService/FitAlignment',
+            conceptkg_dot_v1_dot_concepts__pb2.FitAlignmentRequest.SerializeToString,
+            conceptkg_dot_v1_dot_concepts__pb2.FitAlignmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSpaces(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/conceptkg.v1.ConceptService/ListSpaces',
+            conceptkg_dot_v1_dot_concepts__pb2.ListSpacesRequest.SerializeToString,
+            conceptkg_dot_v1_dot_concepts__pb2.ListSpacesResponse.FromString,
             options,
             channel_credentials,
             insecure,
