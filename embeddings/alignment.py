@@ -46,7 +46,8 @@ class LinearMap:
     def apply(self, vectors: np.ndarray) -> np.ndarray:
         """Map vectors of shape (n, dim_in) to float32 (n, dim_out)."""
         vectors = check_vectors(vectors, dim=self.dim_in, name="space vectors")
-        return (vectors @ self.matrix + self.bias).astype(np.float32)
+        mapped: np.ndarray = (vectors @ self.matrix + self.bias).astype(np.float32)
+        return mapped
 
 
 @dataclass(frozen=True)

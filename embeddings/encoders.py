@@ -42,7 +42,10 @@ class TextEncoder:
         batch_size: int = 128,
     ) -> None:
         path = model_path or default_model_path()
-        if not (path / "config.json").is_file() and not (path / "modules.json").is_file():
+        if (
+            not (path / "config.json").is_file()
+            and not (path / "modules.json").is_file()
+        ):
             raise ModelNotFound(str(path))
         from sentence_transformers import SentenceTransformer
 
@@ -51,9 +54,15 @@ class TextEncoder:
         )
         self._batch_size = batch_size
         self.model_path = path
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ModelNotFound(f"{path} (no sentence embedding dimension)")
+        self.dim = int(dim)
         logger.info(
-            "encoder_loaded path=%s dim=%d device=%s", path, self.dim, self._model.device
+            "encoder_loaded path=%s dim=%d device=%s",
+            path,
+            self.dim,
+            self._model.device,
         )
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

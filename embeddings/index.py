@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import faiss
+import faiss as _faiss
 import numpy as np
 
 from embeddings.errors import (
@@ -23,6 +23,10 @@ from embeddings.errors import (
 from embeddings.vectors import check_vectors
 
 logger = logging.getLogger(__name__)
+
+# faiss's bundled stubs lag its SWIG API (SearchParametersHNSW, keyword
+# arguments of search parameters); use the module untyped.
+faiss: Any = _faiss
 
 IndexKind = Literal["flat", "hnsw", "ivf"]
 INDEX_FILE = "index.faiss"
@@ -116,7 +120,9 @@ class ConceptIndex:
             # k-means needs.
             nlist = max(1, min(4096, int(np.sqrt(len(vectors))), len(vectors) // 39))
             quantizer = faiss.IndexFlatIP(dim)
-            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index = faiss.IndexIVFFlat(
+                quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT
+            )
             index.train(vectors)
         else:
             raise ValueError(f"kind must be flat, hnsw, ivf or auto, got {kind!r}")
@@ -205,14 +211,17 @@ class ConceptIndex:
         try:
             metadata = IndexMetadata(**json.loads((folder / METADATA_FILE).read_text()))
         except (ValueError, TypeError) as error:
-            raise IndexCorrupted(str(folder), f"unreadable metadata ({error})") from error
+            raise IndexCorrupted(
+                str(folder), f"unreadable metadata ({error})"
+            ) from error
         data = index_path.read_bytes()
         if hashlib.sha256(data).hexdigest() != metadata.checksum:
             raise IndexCorrupted(str(index_path), "checksum does not match metadata")
         if embedding_set is not None and metadata.embedding_set != embedding_set:
+            built_from = metadata.embedding_set
             raise IndexCorrupted(
                 str(index_path),
-                f"built from set {metadata.embedding_set!r}, expected {embedding_set!r}",
+                f"built from set {built_from!r}, expected {embedding_set!r}",
             )
         index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         if index.ntotal != metadata.count or index.d != metadata.dim:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from embeddings.errors import EmbeddingError, InvalidVectors
@@ -75,7 +75,9 @@ class EmbeddingSetStore:
             InvalidVectors: unknown kind or a dim below 1.
         """
         if kind not in SET_KINDS:
-            raise InvalidVectors("kind", f"{kind!r} is not one of {', '.join(SET_KINDS)}")
+            raise InvalidVectors(
+                "kind", f"{kind!r} is not one of {', '.join(SET_KINDS)}"
+            )
         if dim < 1:
             raise InvalidVectors("dim", f"dim must be >= 1, got {dim}")
         latest = self._session.scalar(
@@ -114,12 +116,14 @@ class EmbeddingSetStore:
         vectors = check_vectors(vectors, dim=info.dim, name="set vectors")
         ids = np.asarray(concept_ids, dtype=np.int64)
         if ids.shape != (len(vectors),):
-            raise InvalidVectors("concept_ids", f"{ids.shape} ids for {len(vectors)} rows")
+            raise InvalidVectors(
+                "concept_ids", f"{ids.shape} ids for {len(vectors)} rows"
+            )
         rows = [
             {"set_id": set_id, "concept_id": int(cid), "vector": vector.tobytes()}
             for cid, vector in zip(ids, vectors.astype("<f4"), strict=True)
         ]
-        self._session.execute(ConceptVector.__table__.insert(), rows)
+        self._session.execute(insert(ConceptVector), rows)
         return len(rows)
 
     def written_concept_ids(self, set_id: int) -> set[int]:

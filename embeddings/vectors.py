@@ -56,4 +56,5 @@ def normalize_rows(vectors: np.ndarray, *, name: str = "vectors") -> np.ndarray:
     if zero.any():
         row = int(np.flatnonzero(zero)[0])
         raise InvalidVectors(name, f"row {row} is all zeros and has no direction")
-    return (vectors / norms).astype(np.float32, copy=False)
+    unit: np.ndarray = (vectors / norms).astype(np.float32, copy=False)
+    return unit

@@ -126,7 +126,9 @@ def _weighted_path(simple: nx.Graph, nodes: list[str]) -> WeightedPath:
         stored: PathStep = data["step"]
         forward = stored.source == here
         steps.append(
-            PathStep(here, there, stored.edge_uri, stored.relation, stored.weight, forward)
+            PathStep(
+                here, there, stored.edge_uri, stored.relation, stored.weight, forward
+            )
         )
         cost += data["cost"]
     return WeightedPath(nodes=list(nodes), steps=steps, cost=cost)

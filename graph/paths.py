@@ -33,13 +33,15 @@ def find_paths(
 
     Raises:
         InvalidURI, ConceptNotFound: a bad or unknown concept.
-        InvalidQuery: max_hops below 1.
+        InvalidQuery: max_hops below 1, or source and target are the same.
         LimitExceeded: max_hops above ``hop_limit``.
     """
     if max_hops < 1:
         raise InvalidQuery("max_hops", max_hops, "an integer >= 1")
     if max_hops > hop_limit:
         raise LimitExceeded("max_hops", max_hops, hop_limit)
+    if source == target:
+        raise InvalidQuery("end", target, "a concept other than the start")
     source_hops = math.ceil(max_hops / 2)
     target_hops = max_hops - source_hops
     search_space = store.subgraph(

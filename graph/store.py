@@ -61,7 +61,11 @@ class GraphStore:
     """
 
     def __init__(
-        self, session: Session, *, max_page_size: int = 1000, max_batch_size: int = 10000
+        self,
+        session: Session,
+        *,
+        max_page_size: int = 1000,
+        max_batch_size: int = 10000,
     ) -> None:
         self._session = session
         self._max_page_size = max_page_size
@@ -132,7 +136,9 @@ class GraphStore:
             query = query.where(Edge.dataset == filters.dataset)
         if page_token:
             key = decode_page_token(page_token, fingerprint)
-            query = query.where(tuple_(Edge.weight, Edge.id) < (key.weight, key.edge_id))
+            query = query.where(
+                tuple_(Edge.weight, Edge.id) < (key.weight, key.edge_id)
+            )
         query = query.order_by(Edge.weight.desc(), Edge.id.desc()).limit(limit + 1)
         rows = self._session.execute(query).all()
         token = ""
@@ -140,7 +146,9 @@ class GraphStore:
             rows = rows[:limit]
             last = rows[-1]
             token = encode_page_token(PageKey(last.weight, last.id), fingerprint)
-        return EdgePage(edges=[_edge_record(row) for row in rows], next_page_token=token)
+        return EdgePage(
+            edges=[_edge_record(row) for row in rows], next_page_token=token
+        )
 
     def neighbors(
         self,
@@ -503,5 +511,3 @@ def _edge_record(row: Any) -> EdgeRecord:
         sources=row.sources,
         surface_text=row.surface_text,
     )
-
-

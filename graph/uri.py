@@ -133,9 +133,7 @@ def parse_concept_uri(uri: str) -> ConceptParts:
     if rest:
         pos = rest[0]
         if pos not in PARTS_OF_SPEECH:
-            raise InvalidURI(
-                uri, f"part of speech {pos!r} is not one of n, v, a, s, r"
-            )
+            raise InvalidURI(uri, f"part of speech {pos!r} is not one of n, v, a, s, r")
         if len(rest) > 1:
             if any(not piece for piece in rest[1:]):
                 raise InvalidURI(uri, "the sense has an empty segment")

@@ -36,7 +36,9 @@ def main() -> int:
     # them at this package so the stubs need no sys.path changes.
     for path in OUT.rglob("*.py"):
         text = path.read_text()
-        fixed = re.sub(r"^from conceptkg\.", f"from {PACKAGE}.conceptkg.", text, flags=re.M)
+        fixed = re.sub(
+            r"^from conceptkg\.", f"from {PACKAGE}.conceptkg.", text, flags=re.M
+        )
         path.write_text(fixed)
     for folder in [OUT, *(p for p in OUT.rglob("*") if p.is_dir())]:
         (folder / "__init__.py").touch()

@@ -6,14 +6,17 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import grpc
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
+from sqlalchemy import Engine
 
+from embeddings.errors import EmbeddingError
 from graph import migrate
 from graph.db import create_db_engine
 from graph.errors import GraphError
@@ -37,7 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValueError as error:
+        sys.stderr.write(f"error: invalid CONCEPTKG_* setting: {error}\n")
+        return EXIT_USAGE
     logging.basicConfig(
         level=args.log_level or settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -47,11 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args, settings)
     except grpc.RpcError as error:
-        code = error.code()  # type: ignore[attr-defined]
-        detail = error.details()  # type: ignore[attr-defined]
+        code = error.code()
+        detail = error.details()
         sys.stderr.write(f"error: {code.name}: {detail}\n")
         return EXIT_ERROR
-    except (GraphError, FileNotFoundError, ValueError) as error:
+    except (GraphError, EmbeddingError, FileNotFoundError, ValueError) as error:
+        # pydantic's ValidationError is a ValueError: bad settings land here.
+        sys.stderr.write(f"error: {error}\n")
+        return EXIT_ERROR
+    except RuntimeError as error:
+        # e.g. the server cannot bind its address.
         sys.stderr.write(f"error: {error}\n")
         return EXIT_ERROR
 
@@ -94,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-empty", action="store_true", help="only when the graph has no edges"
     )
     sample.add_argument("--json", action="store_true", help="print one JSON object")
+    sample.add_argument("--no-progress", action="store_true", help="no progress bar")
     sample.set_defaults(handler=_import_sample)
 
     index = commands.add_parser("index", help="concept vectors and index (admin)")
@@ -178,12 +191,12 @@ def _add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _query_parser(
-    commands: Any, name: str, help_text: str
-) -> argparse.ArgumentParser:
+def _query_parser(commands: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
     parser.add_argument(
-        "--server", default=DEFAULT_ADDRESS, help=f"host:port (default {DEFAULT_ADDRESS})"
+        "--server",
+        default=DEFAULT_ADDRESS,
+        help=f"host:port (default {DEFAULT_ADDRESS})",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -193,48 +206,49 @@ def _query_parser(
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_db_engine(settings.resolved_database_url())
-    migrate.upgrade(engine)
-    sys.stdout.write(f"database upgraded: {engine.url.render_as_string()}\n")
+    with _database(settings, upgraded=False) as engine:
+        migrate.upgrade(engine)
+        url = engine.url.render_as_string()
+    sys.stdout.write(f"database upgraded: {url}\n")
     return 0
 
 
 def _db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_db_engine(settings.resolved_database_url())
-    migrate.downgrade(engine, args.revision)
+    with _database(settings, upgraded=False) as engine:
+        migrate.downgrade(engine, args.revision)
     sys.stdout.write(f"database downgraded to {args.revision}\n")
     return 0
 
 
 def _import_conceptnet(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _upgraded_engine(settings)
-    reports = {
-        str(path): import_conceptnet(
-            engine,
-            path,
-            lang=args.lang,
-            batch_size=args.batch_size,
-            show_progress=not args.no_progress,
-        )
-        for path in _existing(args.paths)
-    }
+    with _database(settings) as engine:
+        reports = {
+            str(path): import_conceptnet(
+                engine,
+                path,
+                lang=args.lang,
+                batch_size=args.batch_size,
+                show_progress=not args.no_progress,
+            )
+            for path in _existing(args.paths)
+        }
     return _print_reports(reports, as_json=args.json)
 
 
 def _import_triples(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _upgraded_engine(settings)
-    reports = {
-        str(path): import_triples(
-            engine,
-            path,
-            triple_format=args.format,
-            lang=args.lang,
-            dataset=args.dataset,
-            batch_size=args.batch_size,
-            show_progress=not args.no_progress,
-        )
-        for path in _existing(args.paths)
-    }
+    with _database(settings) as engine:
+        reports = {
+            str(path): import_triples(
+                engine,
+                path,
+                triple_format=args.format,
+                lang=args.lang,
+                dataset=args.dataset,
+                batch_size=args.batch_size,
+                show_progress=not args.no_progress,
+            )
+            for path in _existing(args.paths)
+        }
     return _print_reports(reports, as_json=args.json)
 
 
@@ -242,13 +256,13 @@ def _import_sample(args: argparse.Namespace, settings: Settings) -> int:
     from graph.db import create_session_factory
     from graph.store import GraphStore
 
-    engine = _upgraded_engine(settings)
-    with create_session_factory(engine)() as session:
-        empty = GraphStore(session).is_empty()
-    if args.if_empty and not empty:
-        sys.stdout.write("graph is not empty; sample not loaded\n")
-        return 0
-    report = import_sample(engine, show_progress=True)
+    with _database(settings) as engine:
+        with create_session_factory(engine)() as session:
+            empty = GraphStore(session).is_empty()
+        if args.if_empty and not empty:
+            sys.stdout.write("graph is not empty; sample not loaded\n")
+            return 0
+        report = import_sample(engine, show_progress=not args.no_progress)
     return _print_reports({"sample": report}, as_json=args.json)
 
 
@@ -260,22 +274,24 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.set != "text":
         raise ValueError(f"only the 'text' set can be built yet, got {args.set!r}")
-    sessions = create_session_factory(_upgraded_engine(settings))
-    if args.if_missing:
+    with _database(settings) as engine:
+        sessions = create_session_factory(engine)
+        if args.if_missing:
+            with sessions() as session:
+                ready = [s for s in EmbeddingSetStore(session).list_sets() if s.ready]
+            if any(s.name == args.set for s in ready):
+                sys.stdout.write(f"set {args.set!r} exists; index not rebuilt\n")
+                return 0
+        info = build_text_set(
+            sessions,
+            TextEncoder(settings.model_path),
+            name=args.set,
+            show_progress=not args.no_progress,
+        )
+        folder = settings.index_folder(info.name, info.version)
         with sessions() as session:
-            ready = [s for s in EmbeddingSetStore(session).list_sets() if s.ready]
-        if any(s.name == args.set for s in ready):
-            sys.stdout.write(f"set {args.set!r} exists; index not rebuilt\n")
-            return 0
-    info = build_text_set(
-        sessions,
-        TextEncoder(settings.model_path),
-        name=args.set,
-        show_progress=not args.no_progress,
-    )
-    folder = settings.index_folder(info.name, info.version)
-    with sessions() as session:
-        index = build_index(session, info, folder, kind=args.kind or settings.index_kind)
+            kind = args.kind or settings.index_kind
+            index = build_index(session, info, folder, kind=kind)
     sys.stdout.write(
         f"index of {info.label}: {index.count} vectors, dim {index.dim}, "
         f"{index.kind}, saved in {folder}\n"
@@ -289,7 +305,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # `is not None`, so that --port 0 (any free port) is kept.
     given = (("host", args.host), ("port", args.port))
     overrides = {k: v for k, v in given if v is not None}
-    return serve_forever(settings.model_copy(update=overrides))
+    checked = Settings.model_validate({**settings.model_dump(), **overrides})
+    return serve_forever(checked)
 
 
 # Query commands ---------------------------------------------------------------
@@ -400,7 +417,9 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
 # Helpers ----------------------------------------------------------------------
 
 
-def _emit(args: argparse.Namespace, payload: Message | dict[str, Any], text: str) -> int:
+def _emit(
+    args: argparse.Namespace, payload: Message | dict[str, Any], text: str
+) -> int:
     if args.json:
         data = payload if isinstance(payload, dict) else MessageToDict(payload)
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
@@ -409,11 +428,21 @@ def _emit(args: argparse.Namespace, payload: Message | dict[str, Any], text: str
     return 0
 
 
-def _upgraded_engine(settings: Settings) -> Any:
+@contextmanager
+def _database(settings: Settings, *, upgraded: bool = True) -> Iterator[Engine]:
+    """An engine on the configured database, disposed afterwards.
+
+    With ``upgraded``, refuses a database that is not at the newest schema.
+    """
     engine = create_db_engine(settings.resolved_database_url())
-    if not migrate.is_current(engine):
-        raise ValueError("the database has no graph tables; run: conceptkg db upgrade")
-    return engine
+    try:
+        if upgraded and not migrate.is_current(engine):
+            raise ValueError(
+                "the database schema is not current; run: conceptkg db upgrade"
+            )
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _existing(paths: list[Path]) -> list[Path]:

@@ -61,7 +61,11 @@ def paths_text(start: str, end: str, paths: list[pb.Path]) -> str:
     for number, path in enumerate(paths, start=1):
         chain = [path.concepts[0]] if path.concepts else []
         for step in path.steps:
-            arrow = f"-{step.edge.relation}->" if step.forward else f"<-{step.edge.relation}-"
+            arrow = (
+                f"-{step.edge.relation}->"
+                if step.forward
+                else f"<-{step.edge.relation}-"
+            )
             chain.append(f"{arrow} {step.to_uri}")
         blocks.append(f"path {number} (cost {path.cost:.3f}): " + " ".join(chain))
     return "\n".join(blocks)

@@ -16,7 +16,11 @@ from service._generated.conceptkg.v1 import graph_pb2 as pb
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 Item = TypeVar("Item")
 Message = TypeVar("Message")
-_DIRECTIONS = {"both": pb.DIRECTION_BOTH, "out": pb.DIRECTION_OUT, "in": pb.DIRECTION_IN}
+_DIRECTIONS = {
+    "both": pb.DIRECTION_BOTH,
+    "out": pb.DIRECTION_OUT,
+    "in": pb.DIRECTION_IN,
+}
 
 
 class ConceptKGClient:
@@ -154,7 +158,6 @@ class ConceptKGClient:
     def stats(self, *, top: int = 0) -> pb.StatsResponse:
         """Sizes of the graph."""
         return self._graph.Stats(pb.StatsRequest(top=top), timeout=self._timeout)
-
 
     def search_concepts(
         self, text: str, *, k: int = 10, lang: str = ""

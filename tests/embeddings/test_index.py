@@ -1,4 +1,4 @@
-"""Tests of the FAISS concept index: exact answers, filters, atomic files, corruption."""
+"""Tests of the FAISS concept index: exact search, filters, files, corruption."""
 
 from __future__ import annotations
 

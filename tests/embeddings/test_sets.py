@@ -45,7 +45,9 @@ def test_write_and_load_vectors_round_trip_exactly(
     assert sets.latest("text").ready
 
 
-def test_latest_ignores_unfinished_versions(session: Session, store: GraphStore) -> None:
+def test_latest_ignores_unfinished_versions(
+    session: Session, store: GraphStore
+) -> None:
     sets = EmbeddingSetStore(session)
     finished = sets.create("text", kind="text", model="m", dim=4)
     sets.mark_ready(finished.id)
@@ -60,7 +62,9 @@ def test_latest_unknown_name_raises_not_found(session: Session) -> None:
         EmbeddingSetStore(session).latest("nope")
 
 
-def test_write_vectors_wrong_dim_is_rejected(session: Session, store: GraphStore) -> None:
+def test_write_vectors_wrong_dim_is_rejected(
+    session: Session, store: GraphStore
+) -> None:
     ids = _concept_ids(store, 2)
     sets = EmbeddingSetStore(session)
     info = sets.create("text", kind="text", model="m", dim=4)
@@ -99,5 +103,8 @@ def test_write_vectors_into_ready_set_is_rejected(
 def test_create_unknown_kind_is_rejected(session: Session) -> None:
     with pytest.raises(InvalidVectors, match="'words'"):
         EmbeddingSetStore(session).create(
-            "x", kind="words", model="m", dim=4  # type: ignore[arg-type]
+            "x",
+            kind="words",
+            model="m",
+            dim=4,  # type: ignore[arg-type]
         )

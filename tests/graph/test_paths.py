@@ -72,3 +72,8 @@ def test_find_paths_bad_hops_raise(path_store: GraphStore) -> None:
         find_paths(path_store, "/c/en/dog", "/c/en/cat", max_hops=0)
     with pytest.raises(LimitExceeded, match="max_hops 7 exceeds the limit of 6"):
         find_paths(path_store, "/c/en/dog", "/c/en/cat", max_hops=7)
+
+
+def test_find_paths_same_start_and_end_is_rejected(path_store: GraphStore) -> None:
+    with pytest.raises(InvalidQuery, match="a concept other than the start"):
+        find_paths(path_store, "/c/en/a", "/c/en/a")

@@ -402,3 +402,21 @@ def test_cli_serve_options_override_settings(
 
     assert main(argv) == 0
     assert [(s.host, s.port) for s in served] == [expected]
+
+
+def test_cli_serve_port_out_of_range_exits_with_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", "--port", "70000"]) == 1
+
+    assert "port" in capsys.readouterr().err
+
+
+def test_cli_bad_setting_in_environment_exits_with_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CONCEPTKG_PORT", "not-a-port")
+
+    assert main(["stats"]) == 2
+
+    assert "CONCEPTKG_" in capsys.readouterr().err
