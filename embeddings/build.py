@@ -55,7 +55,11 @@ def build_text_set(
             resumable = False
         if not resumable:
             info = store.create(
-                name, kind="text", model=model, dim=encoder.dim, params={"text": "label"}
+                name,
+                kind="text",
+                model=model,
+                dim=encoder.dim,
+                params={"text": "label"},
             )
         done = store.written_concept_ids(info.id)
         total = session.query(Concept).count()
@@ -121,5 +125,7 @@ def load_or_rebuild_index(
     except FileNotFoundError:
         logger.info("index_missing set=%s path=%s action=rebuild", info.label, folder)
     except IndexCorrupted as error:
-        logger.warning("index_corrupted set=%s reason=%s action=rebuild", info.label, error)
+        logger.warning(
+            "index_corrupted set=%s reason=%s action=rebuild", info.label, error
+        )
     return build_index(session, info, folder, kind=kind)

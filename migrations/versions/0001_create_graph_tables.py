@@ -81,9 +81,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("uri"),
     )
-    op.create_index(
-        "ix_external_links_concept_id", "external_links", ["concept_id"]
-    )
+    op.create_index("ix_external_links_concept_id", "external_links", ["concept_id"])
 
 
 def downgrade() -> None:

@@ -47,9 +47,7 @@ def upgrade() -> None:
         sa.Column("set_id", sa.Integer(), nullable=False),
         sa.Column("concept_id", BIG_KEY, nullable=False),
         sa.Column("vector", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["set_id"], ["embedding_sets.id"], ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["set_id"], ["embedding_sets.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["concept_id"], ["concepts.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("set_id", "concept_id"),
     )
