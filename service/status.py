@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -53,6 +54,37 @@ class RequestError(Exception):
     def __init__(self, code: grpc.StatusCode, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class StreamGuard:
+    """Tells whether gRPC ended a client stream early, before its writes commit.
+
+    When gRPC cuts a client stream short (the client cancelled, or a message
+    exceeded the size limit), the request iterator can end as if the client
+    had finished, and the cancellation arrives a moment later. Committing
+    then would store part of a stream that the client saw fail.
+
+    Create it at the start of the RPC (it registers a termination callback)
+    and call :meth:`require_complete` after the last message.
+    """
+
+    # Limitation: the wait is a bound, not a proof; a cancellation that gRPC
+    # reports later than this is missed. On a loopback test it arrives within
+    # a millisecond.
+    CANCEL_WAIT_S = 0.1
+
+    def __init__(self, context: grpc.ServicerContext) -> None:
+        self._context = context
+        self._ended = threading.Event()
+        context.add_callback(self._ended.set)
+
+    def require_complete(self) -> None:
+        """Raise a CANCELLED RequestError when the call has ended meanwhile."""
+        if self._ended.wait(self.CANCEL_WAIT_S) or not self._context.is_active():
+            raise RequestError(
+                grpc.StatusCode.CANCELLED,
+                "the request stream ended early; nothing was written",
+            )
 
 
 def status_code_for(error: BaseException) -> grpc.StatusCode:

@@ -17,7 +17,14 @@ from graph import migrate
 from graph.db import create_db_engine, create_session_factory
 from graph.store import GraphStore
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# Real data sets lie in ../shared/data beside the repository (see each folder's
+# PROVENANCE.md); CONCEPTKG_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(
+    os.environ.get(
+        "CONCEPTKG_SHARED_DATA",
+        Path(__file__).resolve().parents[1].parent / "shared" / "data",
+    )
+)
 CONCEPTNET_SAMPLE = SHARED_DATA / "conceptnet5-format-sample"
 CN100K = SHARED_DATA / "conceptnet-cn100k" / "cn100k"
 
@@ -29,6 +36,17 @@ _TABLES = (
     "alignments, spaces, concept_vectors, embedding_sets, edges, external_links, "
     "concepts, relations"
 )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once, with the path, when the real data sets are not there."""
+    missing = [p for p in (CONCEPTNET_SAMPLE, CN100K) if not p.is_dir()]
+    if missing:
+        pytest.exit(
+            f"real test data not found: {', '.join(map(str, missing))}; "
+            "put shared/ beside the repository or set CONCEPTKG_SHARED_DATA",
+            returncode=1,
+        )
 
 
 def _in_ci() -> bool:

@@ -16,7 +16,7 @@ from service import convert
 from service._generated.conceptkg.v1 import graph_pb2 as pb
 from service._generated.conceptkg.v1 import graph_pb2_grpc
 from service.settings import Settings
-from service.status import status_from_domain_errors
+from service.status import StreamGuard, status_from_domain_errors
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +123,12 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         context: grpc.ServicerContext,
     ) -> pb.UpsertResponse:
         totals = WriteCounts()
+        guard = StreamGuard(context)
         with status_from_domain_errors(context), self._sessions.begin() as session:
             store = self._store(session)
             for request in request_iterator:
                 totals.add(store.upsert_concepts(convert.concept_inputs(request)))
+            guard.require_complete()
         logger.info(
             "concepts_upserted inserted=%d updated=%d", totals.inserted, totals.updated
         )
@@ -138,10 +140,12 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         context: grpc.ServicerContext,
     ) -> pb.UpsertResponse:
         totals = WriteCounts()
+        guard = StreamGuard(context)
         with status_from_domain_errors(context), self._sessions.begin() as session:
             store = self._store(session)
             for request in request_iterator:
                 totals.add(store.upsert_edges(convert.edge_inputs(request)))
+            guard.require_complete()
         logger.info(
             "edges_upserted inserted=%d updated=%d", totals.inserted, totals.updated
         )
