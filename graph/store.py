@@ -319,6 +319,17 @@ class GraphStore:
             found.update({cid: (uri, label) for cid, uri, label in rows})
         return found
 
+    def concept_degrees(self) -> dict[int, int]:
+        """Edges at each concept that has any (either end), by concept id."""
+        degrees: dict[int, int] = {}
+        for column in (Edge.start_id, Edge.end_id):
+            rows = self._session.execute(
+                select(column, func.count()).group_by(column)
+            )
+            for concept_id, count in rows:
+                degrees[concept_id] = degrees.get(concept_id, 0) + int(count)
+        return degrees
+
     def concept_ids_in_lang(self, lang: str) -> list[int]:
         """Ids of every concept of a language, ascending."""
         return list(

@@ -623,3 +623,19 @@ def test_get_concept_after_label_update_in_same_session_returns_new_label(
     store.upsert_concepts([ConceptInput(CAT, "cat")])
 
     assert store.get_concept(CAT).label == "cat"
+
+
+def test_concept_degrees_count_both_ends(store: GraphStore, session: Session) -> None:
+    store.upsert_edges(
+        [
+            EdgeInput("/r/IsA", "/c/en/dog", "/c/en/animal"),
+            EdgeInput("/r/IsA", "/c/en/cat", "/c/en/animal"),
+            EdgeInput("/r/RelatedTo", "/c/en/dog", "/c/en/cat"),
+        ]
+    )
+    session.commit()
+    ids = store.ensure_concepts(["/c/en/dog", "/c/en/cat", "/c/en/animal"])
+
+    degrees = store.concept_degrees()
+
+    assert degrees == {ids["/c/en/dog"]: 2, ids["/c/en/cat"]: 2, ids["/c/en/animal"]: 2}
