@@ -70,15 +70,16 @@ class ConceptSearcher:
             if sign_ambiguous
             else None
         )
+        # Plain lists: iterating NumPy rows makes one NumPy scalar per value,
+        # several times slower than this loop over Python ints and floats.
+        signs = [(found.ids.tolist(), found.scores.tolist(), False)]
+        if flipped is not None:
+            signs.append((flipped.ids.tolist(), flipped.scores.tolist(), True))
         results = []
         for row in range(len(directions)):
             best: dict[int, Hit] = {}
-            signs = [(found, False)] + ([(flipped, True)] if flipped else [])
-            for result, negated in signs:
-                for concept_id, score in zip(
-                    result.ids[row], result.scores[row], strict=True
-                ):
-                    cid = int(concept_id)
+            for ids, scores, negated in signs:
+                for cid, score in zip(ids[row], scores[row], strict=True):
                     if cid < 0 or cid in exclude:
                         continue
                     if cid not in best or score > best[cid].score:

@@ -163,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("text")
     search.add_argument("--k", type=int, default=10)
     search.add_argument("--lang", default="")
+    search.add_argument(
+        "--plain", action="store_true", help="rank by cosine alone (no salience prior)"
+    )
     search.set_defaults(handler=_search)
     related = _query_parser(commands, "related", "concepts nearest to a concept")
     related.add_argument("uri")
@@ -360,7 +363,9 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
 
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     with ConceptKGClient(args.server) as client:
-        found = client.search_concepts(args.text, k=args.k, lang=args.lang)
+        found = client.search_concepts(
+            args.text, k=args.k, lang=args.lang, plain=args.plain
+        )
     return _emit(args, found, cli_format.scored_text(list(found.concepts)))
 
 

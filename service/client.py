@@ -160,10 +160,10 @@ class ConceptKGClient:
         return self._graph.Stats(pb.StatsRequest(top=top), timeout=self._timeout)
 
     def search_concepts(
-        self, text: str, *, k: int = 10, lang: str = ""
+        self, text: str, *, k: int = 10, lang: str = "", plain: bool = False
     ) -> cpb.SearchConceptsResponse:
-        """The concepts nearest to a text."""
-        request = cpb.SearchConceptsRequest(text=text, k=k, lang=lang)
+        """The concepts nearest to a text (plain: by cosine alone, no prior)."""
+        request = cpb.SearchConceptsRequest(text=text, k=k, lang=lang, plain=plain)
         return self._concepts.SearchConcepts(request, timeout=self._timeout)
 
     def related_concepts(
@@ -205,6 +205,7 @@ class ConceptKGClient:
         *,
         space: str = "",
         k: int = 5,
+        lang: str = "",
         batch_size: int = 1024,
         sign_ambiguous: bool = False,
     ) -> Iterator[cpb.DirectionNames]:
@@ -212,7 +213,11 @@ class ConceptKGClient:
 
         def requests(batch: list[cpb.Vector]) -> cpb.NameDirectionsRequest:
             return cpb.NameDirectionsRequest(
-                vectors=batch, space=space, k=k, sign_ambiguous=sign_ambiguous
+                vectors=batch,
+                space=space,
+                k=k,
+                lang=lang,
+                sign_ambiguous=sign_ambiguous,
             )
 
         messages = (cpb.Vector(values=list(v)) for v in vectors)

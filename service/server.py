@@ -68,7 +68,12 @@ def create_server(
         GraphServicer(sessions, settings), server
     )
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
-        ConceptServicer(sessions, settings, IndexState(searcher)), server
+        ConceptServicer(
+            sessions,
+            settings,
+            IndexState(searcher, salience_weight=settings.salience_weight),
+        ),
+        server,
     )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.alignment import AlignmentMethod, fit_alignment
 from embeddings.errors import IndexNotReady, InvalidVectors
+from embeddings.index import MAX_K
+from embeddings.salience import SalienceRanker
 from embeddings.search import ConceptSearcher, Hit, margin
 from embeddings.spaces import SpaceInfo, SpaceStore
 from graph.errors import InvalidQuery, LimitExceeded
@@ -24,6 +26,9 @@ from service.status import StreamGuard, status_from_domain_errors
 
 logger = logging.getLogger(__name__)
 
+# Salience re-ranking looks at 4k cosine neighbours, at most this many.
+MAX_CANDIDATES = MAX_K
+
 
 class IndexState:
     """The searcher the server answers from; empty until an index is loaded.
@@ -32,9 +37,13 @@ class IndexState:
     asked for again and again.
     """
 
-    def __init__(self, searcher: ConceptSearcher | None = None) -> None:
+    def __init__(
+        self, searcher: ConceptSearcher | None = None, *, salience_weight: float = 0.1
+    ) -> None:
         self._searcher = searcher
         self._lang_ids: dict[str, np.ndarray] = {}
+        self._ranker: SalienceRanker | None = None
+        self._salience_weight = salience_weight
         self._lock = threading.Lock()
 
     def searcher(self) -> ConceptSearcher:
@@ -46,6 +55,17 @@ class IndexState:
         if self._searcher is None:
             raise IndexNotReady("concepts")
         return self._searcher
+
+    def ranker(self, store: GraphStore) -> SalienceRanker:
+        """The salience re-ranker, built from concept degrees on first use."""
+        # Limitation: degrees are read once per server process; edges written
+        # later do not change the prior until a restart.
+        with self._lock:
+            if self._ranker is None:
+                self._ranker = SalienceRanker(
+                    store.concept_degrees(), weight=self._salience_weight
+                )
+            return self._ranker
 
     def lang_ids(self, store: GraphStore, lang: str) -> np.ndarray | None:
         """Concept ids of a language, or None for no filter."""
@@ -82,12 +102,17 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
             k = self._k(request.k, default=10)
             text = self._text("text", request.text)
             store = GraphStore(session)
+            candidates = k if request.plain else min(4 * k, MAX_CANDIDATES)
             hits = searcher.search(
                 searcher.encode([text]),
-                k,
+                candidates,
                 allowed_ids=self._state.lang_ids(store, request.lang),
             )[0]
-            concepts = _scored(store, hits)
+            names = store.concepts_by_ids(hit.concept_id for hit in hits)
+            if not request.plain:
+                labels = {cid: label for cid, (_, label) in names.items()}
+                hits = self._state.ranker(store).rerank(hits, labels, k)
+            concepts = _named(hits, names)
         return pb.SearchConceptsResponse(
             concepts=concepts, embedding_set=searcher.index.embedding_set
         )
@@ -246,7 +271,9 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         if not text.strip():
             raise InvalidQuery(field, text, "non-empty text")
         if len(text) > self._settings.max_text_chars:
-            raise LimitExceeded(f"{field} length", len(text), self._settings.max_text_chars)
+            raise LimitExceeded(
+                f"{field} length", len(text), self._settings.max_text_chars
+            )
         return text
 
     def _vector(

@@ -19,14 +19,16 @@ class ScoredConcept(_message.Message):
     def __init__(self, uri: _Optional[str] = ..., label: _Optional[str] = ..., score: _Optional[float] = ..., negated: _Optional[bool] = ...) -> None: ...
 
 class SearchConceptsRequest(_message.Message):
-    __slots__ = ("text", "k", "lang")
+    __slots__ = ("text", "k", "lang", "plain")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
     LANG_FIELD_NUMBER: _ClassVar[int]
+    PLAIN_FIELD_NUMBER: _ClassVar[int]
     text: str
     k: int
     lang: str
-    def __init__(self, text: _Optional[str] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ...) -> None: ...
+    plain: bool
+    def __init__(self, text: _Optional[str] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ..., plain: _Optional[bool] = ...) -> None: ...
 
 class SearchConceptsResponse(_message.Message):
     __slots__ = ("concepts", "embedding_set")
