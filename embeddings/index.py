@@ -265,7 +265,10 @@ def _write_atomically(path: Path, data: bytes | np.ndarray) -> None:
     try:
         os.fchmod(handle, 0o644)
         with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
+            array = (
+                np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
+            )
+            array.tofile(temp)
             temp.flush()
             os.fsync(temp.fileno())
         os.replace(temp_name, path)

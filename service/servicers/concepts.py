@@ -282,7 +282,8 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         """A concept's indexed vector for a /c/ URI, else the text's encoding."""
         if value.startswith("/c/"):
             return searcher.concept_vector(store.concept_id(value))
-        return searcher.encode([self._text(field, value)])[0]
+        encoded: np.ndarray = searcher.encode([self._text(field, value)])[0]
+        return encoded
 
 
 def _matrix(vectors: Sequence[Sequence[float]], dim: int) -> np.ndarray:
