@@ -307,6 +307,16 @@ class GraphStore:
         """
         return self._concept_id(uri)
 
+    def concept_ids(self, uris: Iterable[str]) -> dict[str, int]:
+        """Database ids of the known concepts among ``uris``."""
+        found: dict[str, int] = {}
+        for chunk in chunks(sorted(set(uris)), _IN_CHUNK):
+            rows = self._session.execute(
+                select(Concept.uri, Concept.id).where(Concept.uri.in_(chunk))
+            )
+            found.update({uri: cid for uri, cid in rows})
+        return found
+
     def concepts_by_ids(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
         """URI and label of each known concept id (unknown ids are left out)."""
         found: dict[int, tuple[str, str]] = {}
@@ -323,9 +333,7 @@ class GraphStore:
         """Edges at each concept that has any (either end), by concept id."""
         degrees: dict[int, int] = {}
         for column in (Edge.start_id, Edge.end_id):
-            rows = self._session.execute(
-                select(column, func.count()).group_by(column)
-            )
+            rows = self._session.execute(select(column, func.count()).group_by(column))
             for concept_id, count in rows:
                 degrees[concept_id] = degrees.get(concept_id, 0) + int(count)
         return degrees

@@ -166,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--plain", action="store_true", help="rank by cosine alone (no salience prior)"
     )
+    search.add_argument("--near", default="", help="only concepts near this URI")
+    search.add_argument("--near-hops", type=int, default=0)
+    search.add_argument(
+        "--isa", default="", help="only concepts that are a kind of URI"
+    )
     search.set_defaults(handler=_search)
     related = _query_parser(commands, "related", "concepts nearest to a concept")
     related.add_argument("uri")
@@ -364,7 +369,13 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     with ConceptKGClient(args.server) as client:
         found = client.search_concepts(
-            args.text, k=args.k, lang=args.lang, plain=args.plain
+            args.text,
+            k=args.k,
+            lang=args.lang,
+            plain=args.plain,
+            near=args.near,
+            near_hops=args.near_hops,
+            isa=args.isa,
         )
     return _emit(args, found, cli_format.scored_text(list(found.concepts)))
 

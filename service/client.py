@@ -160,10 +160,31 @@ class ConceptKGClient:
         return self._graph.Stats(pb.StatsRequest(top=top), timeout=self._timeout)
 
     def search_concepts(
-        self, text: str, *, k: int = 10, lang: str = "", plain: bool = False
+        self,
+        text: str,
+        *,
+        k: int = 10,
+        lang: str = "",
+        plain: bool = False,
+        near: str = "",
+        near_hops: int = 0,
+        isa: str = "",
     ) -> cpb.SearchConceptsResponse:
-        """The concepts nearest to a text (plain: by cosine alone, no prior)."""
-        request = cpb.SearchConceptsRequest(text=text, k=k, lang=lang, plain=plain)
+        """The concepts nearest to a text.
+
+        Args:
+            text: the query.
+            k: how many concepts.
+            lang: only concepts of this language.
+            plain: rank by cosine alone, without the salience prior.
+            near: only concepts within ``near_hops`` edges of this concept.
+            near_hops: hops for ``near`` (0 = 1).
+            isa: only concepts with an IsA path to this concept.
+        """
+        subset = cpb.ConceptSubset(near=near, near_hops=near_hops, isa=isa)
+        request = cpb.SearchConceptsRequest(
+            text=text, k=k, lang=lang, plain=plain, subset=subset
+        )
         return self._concepts.SearchConcepts(request, timeout=self._timeout)
 
     def related_concepts(
@@ -187,14 +208,19 @@ class ConceptKGClient:
         k: int = 5,
         lang: str = "",
         sign_ambiguous: bool = False,
+        subset: cpb.ConceptSubset | None = None,
     ) -> list[cpb.DirectionNames]:
-        """The nearest concepts of each direction of a space ("" = concept space)."""
+        """The nearest concepts of each direction of a space ("" = concept space).
+
+        ``subset`` restricts the names to a neighbourhood or an IsA subtree.
+        """
         request = cpb.NameDirectionsRequest(
             vectors=[cpb.Vector(values=list(v)) for v in vectors],
             space=space,
             k=k,
             lang=lang,
             sign_ambiguous=sign_ambiguous,
+            subset=subset,
         )
         response = self._concepts.NameDirections(request, timeout=self._timeout)
         return list(response.names)

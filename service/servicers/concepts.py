@@ -19,6 +19,7 @@ from embeddings.search import ConceptSearcher, Hit, margin
 from embeddings.spaces import SpaceInfo, SpaceStore
 from graph.errors import InvalidQuery, LimitExceeded
 from graph.store import GraphStore
+from graph.subsets import isa_descendant_uris, neighborhood_uris
 from service._generated.conceptkg.v1 import concepts_pb2 as pb
 from service._generated.conceptkg.v1 import concepts_pb2_grpc
 from service.settings import Settings
@@ -106,7 +107,7 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
             hits = searcher.search(
                 searcher.encode([text]),
                 candidates,
-                allowed_ids=self._state.lang_ids(store, request.lang),
+                allowed_ids=self._allowed_ids(store, request.lang, request.subset),
             )[0]
             names = store.concepts_by_ids(hit.concept_id for hit in hits)
             if not request.plain:
@@ -250,7 +251,7 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         found = searcher.search(
             directions,
             k,
-            allowed_ids=self._state.lang_ids(store, request.lang),
+            allowed_ids=self._allowed_ids(store, request.lang, request.subset),
             sign_ambiguous=request.sign_ambiguous,
         )
         names = store.concepts_by_ids(h.concept_id for hits in found for h in hits)
@@ -258,6 +259,40 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         for hits in found:
             _add_named(response.names.add(margin=margin(hits)).concepts, hits, names)
         return response
+
+    def _allowed_ids(
+        self, store: GraphStore, lang: str, subset: pb.ConceptSubset
+    ) -> np.ndarray | None:
+        """Concept ids a search may return, or None for all of them."""
+        in_lang = self._state.lang_ids(store, lang)
+        settings = self._settings
+        groups: list[set[str]] = []
+        if subset.near:
+            hops = subset.near_hops or 1
+            if hops < 1:
+                raise InvalidQuery("near_hops", hops, "an integer >= 1")
+            if hops > settings.max_subgraph_hops:
+                raise LimitExceeded("near_hops", hops, settings.max_subgraph_hops)
+            groups.append(
+                neighborhood_uris(
+                    store, subset.near, hops=hops, max_nodes=settings.max_subgraph_nodes
+                )
+            )
+        if subset.isa:
+            groups.append(
+                isa_descendant_uris(
+                    store,
+                    subset.isa,
+                    max_hops=settings.max_subgraph_hops,
+                    max_nodes=settings.max_subgraph_nodes,
+                )
+            )
+        if not groups:
+            return in_lang
+        ids = set(store.concept_ids(set.intersection(*groups)).values())
+        if in_lang is not None:
+            ids &= set(in_lang.tolist())
+        return np.array(sorted(ids), dtype=np.int64)
 
     def _k(self, requested: int, *, default: int) -> int:
         k = requested or default

@@ -16,6 +16,7 @@ from embeddings.search import ConceptSearcher
 from graph.db import create_session_factory
 from graph.records import EdgeInput
 from graph.store import GraphStore
+from service._generated.conceptkg.v1 import concepts_pb2 as cpb
 from service.client import ConceptKGClient
 from service.server import create_server
 from service.settings import Settings
@@ -286,3 +287,73 @@ def test_space_errors_get_their_status(concept_server: ConceptServer) -> None:
     assert _code(wrong_dim) == INVALID and "dim 7, expected 8" in _details(wrong_dim)
     assert _code(malformed) == INVALID and "'bad name'" in _details(malformed)
     assert _code(method) == INVALID and "'lasso'" in _details(method)
+
+
+def test_search_isa_subset_keeps_only_kinds_of_the_concept(
+    concept_server: ConceptServer,
+) -> None:
+    client, _ = concept_server
+
+    found = client.search_concepts("truck", k=10, isa="/c/en/animal", plain=True)
+
+    animals = {"/c/en/animal", "/c/en/dog", "/c/en/puppy", "/c/en/cat", "/c/en/kitten"}
+    assert {c.uri for c in found.concepts} == animals
+
+
+@pytest.mark.parametrize(
+    ("hops", "expected"),
+    [
+        (1, {"/c/en/car", "/c/en/vehicle"}),
+        (2, {"/c/en/car", "/c/en/vehicle", "/c/en/truck"}),
+    ],
+)
+def test_search_near_subset_follows_the_hop_count(
+    concept_server: ConceptServer, hops: int, expected: set[str]
+) -> None:
+    client, _ = concept_server
+
+    found = client.search_concepts("truck", k=10, near="/c/en/car", near_hops=hops)
+
+    assert {c.uri for c in found.concepts} == expected
+
+
+def test_search_subsets_intersect(concept_server: ConceptServer) -> None:
+    client, _ = concept_server
+
+    found = client.search_concepts(
+        "pet", k=10, isa="/c/en/animal", near="/c/en/cat", near_hops=1
+    )
+
+    assert {c.uri for c in found.concepts} == {
+        "/c/en/cat",
+        "/c/en/kitten",
+        "/c/en/animal",
+    }
+
+
+def test_search_subset_unknown_concept_is_not_found(
+    concept_server: ConceptServer,
+) -> None:
+    client, _ = concept_server
+
+    with pytest.raises(grpc.RpcError) as info:
+        client.search_concepts("dog", isa="/c/en/unicorn")
+
+    assert _code(info) == NOT_FOUND
+    assert "/c/en/unicorn" in _details(info)
+
+
+def test_name_directions_subset_restricts_names(
+    concept_server: ConceptServer,
+) -> None:
+    client, encoder = concept_server
+
+    names = client.name_directions(
+        encoder.encode(["truck"]).tolist(),
+        k=3,
+        subset=cpb.ConceptSubset(isa="/c/en/fruit"),
+    )
+
+    uris = {c.uri for c in names[0].concepts}
+    assert uris <= {"/c/en/fruit", "/c/en/apple", "/c/en/banana"}
+    assert len(uris) == 3

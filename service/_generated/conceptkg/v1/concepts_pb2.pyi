@@ -19,16 +19,28 @@ class ScoredConcept(_message.Message):
     def __init__(self, uri: _Optional[str] = ..., label: _Optional[str] = ..., score: _Optional[float] = ..., negated: _Optional[bool] = ...) -> None: ...
 
 class SearchConceptsRequest(_message.Message):
-    __slots__ = ("text", "k", "lang", "plain")
+    __slots__ = ("text", "k", "lang", "plain", "subset")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
     LANG_FIELD_NUMBER: _ClassVar[int]
     PLAIN_FIELD_NUMBER: _ClassVar[int]
+    SUBSET_FIELD_NUMBER: _ClassVar[int]
     text: str
     k: int
     lang: str
     plain: bool
-    def __init__(self, text: _Optional[str] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ..., plain: _Optional[bool] = ...) -> None: ...
+    subset: ConceptSubset
+    def __init__(self, text: _Optional[str] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ..., plain: _Optional[bool] = ..., subset: _Optional[_Union[ConceptSubset, _Mapping]] = ...) -> None: ...
+
+class ConceptSubset(_message.Message):
+    __slots__ = ("near", "near_hops", "isa")
+    NEAR_FIELD_NUMBER: _ClassVar[int]
+    NEAR_HOPS_FIELD_NUMBER: _ClassVar[int]
+    ISA_FIELD_NUMBER: _ClassVar[int]
+    near: str
+    near_hops: int
+    isa: str
+    def __init__(self, near: _Optional[str] = ..., near_hops: _Optional[int] = ..., isa: _Optional[str] = ...) -> None: ...
 
 class SearchConceptsResponse(_message.Message):
     __slots__ = ("concepts", "embedding_set")
@@ -75,18 +87,20 @@ class Vector(_message.Message):
     def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class NameDirectionsRequest(_message.Message):
-    __slots__ = ("vectors", "k", "lang", "sign_ambiguous", "space")
+    __slots__ = ("vectors", "k", "lang", "sign_ambiguous", "space", "subset")
     VECTORS_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
     LANG_FIELD_NUMBER: _ClassVar[int]
     SIGN_AMBIGUOUS_FIELD_NUMBER: _ClassVar[int]
     SPACE_FIELD_NUMBER: _ClassVar[int]
+    SUBSET_FIELD_NUMBER: _ClassVar[int]
     vectors: _containers.RepeatedCompositeFieldContainer[Vector]
     k: int
     lang: str
     sign_ambiguous: bool
     space: str
-    def __init__(self, vectors: _Optional[_Iterable[_Union[Vector, _Mapping]]] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ..., sign_ambiguous: _Optional[bool] = ..., space: _Optional[str] = ...) -> None: ...
+    subset: ConceptSubset
+    def __init__(self, vectors: _Optional[_Iterable[_Union[Vector, _Mapping]]] = ..., k: _Optional[int] = ..., lang: _Optional[str] = ..., sign_ambiguous: _Optional[bool] = ..., space: _Optional[str] = ..., subset: _Optional[_Union[ConceptSubset, _Mapping]] = ...) -> None: ...
 
 class DirectionNames(_message.Message):
     __slots__ = ("concepts", "margin")
