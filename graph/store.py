@@ -329,6 +329,26 @@ class GraphStore:
             found.update({cid: (uri, label) for cid, uri, label in rows})
         return found
 
+    def edge_arrays(self) -> tuple[list[int], list[int], list[str], list[float]]:
+        """Every edge as parallel lists: start ids, end ids, relation URIs, weights.
+
+        For whole-graph computations such as retrofitting.
+        """
+        # Limitation: loads the whole edge table into memory; fine for the
+        # sample and CN-100K scale, about 3 GB of Python objects for full
+        # ConceptNet, where a chunked reader would be needed.
+        rows = self._session.execute(
+            select(Edge.start_id, Edge.end_id, Relation.uri, Edge.weight)
+            .join(Relation, Relation.id == Edge.relation_id)
+            .order_by(Edge.id)
+        ).all()
+        return (
+            [row[0] for row in rows],
+            [row[1] for row in rows],
+            [row[2] for row in rows],
+            [float(row[3]) for row in rows],
+        )
+
     def concept_degrees(self) -> dict[int, int]:
         """Edges at each concept that has any (either end), by concept id."""
         degrees: dict[int, int] = {}

@@ -114,7 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     index_build = index_commands.add_parser(
         "build", help="encode concepts into an embedding set and index it"
     )
-    index_build.add_argument("--set", default="text", help="embedding set name")
+    index_build.add_argument(
+        "--set",
+        default="text",
+        help="text (labels encoded) or fused (text retrofitted over the graph)",
+    )
     index_build.add_argument(
         "--kind", choices=["auto", "flat", "hnsw", "ivf"], help="default: settings"
     )
@@ -277,25 +281,31 @@ def _import_sample(args: argparse.Namespace, settings: Settings) -> int:
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     from embeddings.build import build_index, build_text_set
     from embeddings.encoders import TextEncoder
-    from embeddings.sets import EmbeddingSetStore
+    from embeddings.fused import build_fused_set
+    from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore
     from graph.db import create_session_factory
 
-    if args.set != "text":
-        raise ValueError(f"only the 'text' set can be built yet, got {args.set!r}")
+    if args.set not in ("text", "fused"):
+        raise ValueError(f"--set must be 'text' or 'fused', got {args.set!r}")
     with _database(settings) as engine:
         sessions = create_session_factory(engine)
-        if args.if_missing:
-            with sessions() as session:
-                ready = [s for s in EmbeddingSetStore(session).list_sets() if s.ready]
-            if any(s.name == args.set for s in ready):
+        with sessions() as session:
+            sets = EmbeddingSetStore(session)
+            ready = {s.name for s in sets.list_sets() if s.ready}
+            if args.if_missing and args.set in ready:
                 sys.stdout.write(f"set {args.set!r} exists; index not rebuilt\n")
                 return 0
-        info = build_text_set(
-            sessions,
-            TextEncoder(settings.model_path),
-            name=args.set,
-            show_progress=not args.no_progress,
-        )
+            try:
+                text = sets.latest("text") if args.set == "fused" else None
+            except EmbeddingSetNotFound:
+                text = None
+        if text is None:
+            text = build_text_set(
+                sessions,
+                TextEncoder(settings.model_path),
+                show_progress=not args.no_progress,
+            )
+        info = text if args.set == "text" else build_fused_set(sessions, text)
         folder = settings.index_folder(info.name, info.version)
         with sessions() as session:
             kind = args.kind or settings.index_kind

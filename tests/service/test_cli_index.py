@@ -63,3 +63,17 @@ def test_index_build_unknown_set_exits_with_error(
     assert main(["index", "build", "--set", "rgcn"]) == 1
 
     assert "'rgcn'" in capsys.readouterr().err
+
+
+def test_index_build_fused_reuses_the_text_set(
+    sample_database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index", "build", "--no-progress"]) == 0
+
+    assert main(["index", "build", "--set", "fused", "--no-progress"]) == 0
+
+    out = capsys.readouterr().out
+    assert "index of text/1" in out and "index of fused/1" in out
+    assert "text/2" not in out
+    index = ConceptIndex.load(sample_database / "indexes" / "fused-v1")
+    assert index.embedding_set == "fused/1"
