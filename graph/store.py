@@ -349,6 +349,38 @@ class GraphStore:
             [float(row[3]) for row in rows],
         )
 
+    def all_concept_ids(self) -> list[int]:
+        """Every concept id, ascending."""
+        return list(self._session.scalars(select(Concept.id).order_by(Concept.id)))
+
+    def isa_child_counts(self) -> dict[int, int]:
+        """For each concept that has any, how many concepts are an IsA of it."""
+        rows = self._session.execute(
+            select(Edge.end_id, func.count())
+            .join(Relation, Relation.id == Edge.relation_id)
+            .where(Relation.uri == "/r/IsA")
+            .group_by(Edge.end_id)
+        )
+        return {concept_id: int(count) for concept_id, count in rows}
+
+    def isa_children(self, uris: Iterable[str]) -> list[int]:
+        """Ids of the concepts with an IsA edge to any of ``uris``.
+
+        Raises:
+            InvalidURI, ConceptNotFound: a bad or unknown URI.
+        """
+        parents = [self._concept_id(uri) for uri in uris]
+        children: set[int] = set()
+        for chunk in chunks(parents, _IN_CHUNK):
+            children.update(
+                self._session.scalars(
+                    select(Edge.start_id)
+                    .join(Relation, Relation.id == Edge.relation_id)
+                    .where(Relation.uri == "/r/IsA", Edge.end_id.in_(chunk))
+                )
+            )
+        return sorted(children)
+
     def concept_degrees(self) -> dict[int, int]:
         """Edges at each concept that has any (either end), by concept id."""
         degrees: dict[int, int] = {}

@@ -290,6 +290,32 @@ class ConceptKGClient:
         response = self._concepts.ListSpaces(cpb.ListSpacesRequest())
         return list(response.spaces)
 
+    def conceptualize(
+        self,
+        text: str = "",
+        *,
+        vector: Iterable[float] | None = None,
+        fine: bool = False,
+        k: int = 10,
+        expand: Iterable[str] = (),
+        lang: str = "",
+    ) -> list[cpb.ScoredConcept]:
+        """A text or concept-space vector as weighted concepts.
+
+        Coarse (IsA hubs) by default, ``fine`` for leaf concepts; ``expand``
+        ranks the IsA children of the given concepts instead.
+        """
+        granularity = cpb.GRANULARITY_FINE if fine else cpb.GRANULARITY_COARSE
+        request = cpb.ConceptualizeRequest(
+            granularity=granularity, k=k, expand=list(expand), lang=lang
+        )
+        if vector is not None:
+            request.vector.values.extend(vector)
+        else:
+            request.text = text
+        response = self._concepts.Conceptualize(request, timeout=self._timeout)
+        return list(response.concepts)
+
     def index_status(self) -> cpb.IndexStatusResponse:
         """Which embedding set the server's index holds, if any."""
         request = cpb.IndexStatusRequest()

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=2000, ge=1)
     max_name_batch: int = Field(default=4096, ge=1)
     max_alignment_pairs: int = Field(default=200_000, ge=8)
+    coarse_min_isa_children: int = Field(
+        default=5, ge=1, description="IsA children that make a concept coarse."
+    )
     salience_weight: float = Field(
         default=0.1, ge=0, description="Weight of the degree prior in SearchConcepts."
     )

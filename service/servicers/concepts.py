@@ -44,6 +44,7 @@ class IndexState:
         self._searcher = searcher
         self._lang_ids: dict[str, np.ndarray] = {}
         self._ranker: SalienceRanker | None = None
+        self._granularity: dict[str, np.ndarray] = {}
         self._salience_weight = salience_weight
         self._lock = threading.Lock()
 
@@ -67,6 +68,24 @@ class IndexState:
                     store.concept_degrees(), weight=self._salience_weight
                 )
             return self._ranker
+
+    def granularity_ids(
+        self, store: GraphStore, fine: bool, coarse_min_children: int
+    ) -> np.ndarray:
+        """Concept ids of a granularity: leaves (fine) or IsA hubs (coarse)."""
+        # Limitation: like the degrees, the hierarchy is read once per server
+        # process.
+        key = "fine" if fine else f"coarse>={coarse_min_children}"
+        with self._lock:
+            if key not in self._granularity:
+                counts = store.isa_child_counts()
+                if fine:
+                    everything = store.all_concept_ids()
+                    ids = [cid for cid in everything if cid not in counts]
+                else:
+                    ids = [c for c, n in counts.items() if n >= coarse_min_children]
+                self._granularity[key] = np.array(sorted(ids), dtype=np.int64)
+            return self._granularity[key]
 
     def lang_ids(self, store: GraphStore, lang: str) -> np.ndarray | None:
         """Concept ids of a language, or None for no filter."""
@@ -215,6 +234,38 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         with status_from_domain_errors(context), self._sessions() as session:
             spaces = SpaceStore(session).list_spaces()
         return pb.ListSpacesResponse(spaces=[_space_message(s) for s in spaces])
+
+    def Conceptualize(
+        self, request: pb.ConceptualizeRequest, context: grpc.ServicerContext
+    ) -> pb.ConceptualizeResponse:
+        with status_from_domain_errors(context), self._sessions() as session:
+            searcher = self._state.searcher()
+            k = self._k(request.k, default=10)
+            store = GraphStore(session)
+            given = request.WhichOneof("input")
+            if given == "text":
+                direction = searcher.encode([self._text("text", request.text)])
+            elif given == "vector":
+                direction = _matrix([request.vector.values], searcher.index.dim)
+            else:
+                raise InvalidQuery("input", "", "a text or a vector")
+            if request.expand:
+                allowed = np.array(
+                    store.isa_children(list(request.expand)), dtype=np.int64
+                )
+            else:
+                allowed = self._state.granularity_ids(
+                    store,
+                    request.granularity == pb.GRANULARITY_FINE,
+                    self._settings.coarse_min_isa_children,
+                )
+            in_lang = self._state.lang_ids(store, request.lang)
+            if in_lang is not None:
+                allowed = np.intersect1d(allowed, in_lang)
+            hits = searcher.search(direction, k, allowed_ids=allowed)[0]
+            positive = [hit for hit in hits if hit.score > 0]
+            names = store.concepts_by_ids(hit.concept_id for hit in positive)
+        return pb.ConceptualizeResponse(concepts=_named(positive, names))
 
     def IndexStatus(
         self, request: pb.IndexStatusRequest, context: grpc.ServicerContext

@@ -50,7 +50,13 @@ def concept_server(
     info = build_text_set(sessions, encoder)
     with sessions() as session:
         index = build_index(session, info, tmp_path / "index")
-    settings = Settings(host="127.0.0.1", port=0, max_k=20, max_name_batch=8)
+    settings = Settings(
+        host="127.0.0.1",
+        port=0,
+        max_k=20,
+        max_name_batch=8,
+        coarse_min_isa_children=2,
+    )
     running = create_server(settings, engine, ConceptSearcher(index, encoder))
     client = ConceptKGClient(f"127.0.0.1:{running.port}")
     yield client, encoder
@@ -357,3 +363,65 @@ def test_name_directions_subset_restricts_names(
     uris = {c.uri for c in names[0].concepts}
     assert uris <= {"/c/en/fruit", "/c/en/apple", "/c/en/banana"}
     assert len(uris) == 3
+
+
+COARSE = {"/c/en/animal", "/c/en/vehicle", "/c/en/fruit"}
+LEAVES = {
+    "/c/en/puppy", "/c/en/kitten", "/c/en/car", "/c/en/truck",
+    "/c/en/apple", "/c/en/banana", "/c/fr/chien",
+}  # fmt: skip
+
+
+def test_conceptualize_coarse_uses_isa_hubs(concept_server: ConceptServer) -> None:
+    client, _ = concept_server
+
+    concepts = client.conceptualize("a red sports car", k=3)
+
+    assert concepts[0].uri == "/c/en/vehicle"
+    assert {c.uri for c in concepts} <= COARSE
+    assert all(c.score > 0 for c in concepts)
+
+
+def test_conceptualize_fine_uses_leaf_concepts(concept_server: ConceptServer) -> None:
+    client, _ = concept_server
+
+    concepts = client.conceptualize("banana bread", fine=True, k=4)
+
+    assert concepts[0].uri == "/c/en/banana"
+    assert {c.uri for c in concepts} <= LEAVES
+
+
+def test_conceptualize_expand_ranks_isa_children(
+    concept_server: ConceptServer,
+) -> None:
+    client, _ = concept_server
+
+    concepts = client.conceptualize("a small cat", expand=["/c/en/animal"], k=5)
+
+    assert [c.uri for c in concepts][:1] == ["/c/en/cat"]
+    assert {c.uri for c in concepts} <= {"/c/en/dog", "/c/en/cat"}
+
+
+def test_conceptualize_vector_input(concept_server: ConceptServer) -> None:
+    client, encoder = concept_server
+
+    concepts = client.conceptualize(vector=encoder.encode(["apple"])[0].tolist(), k=1)
+
+    assert [c.uri for c in concepts] == ["/c/en/fruit"]
+
+
+def test_conceptualize_bad_input_gets_its_status(
+    concept_server: ConceptServer,
+) -> None:
+    client, _ = concept_server
+
+    with pytest.raises(grpc.RpcError) as empty:
+        client._concepts.Conceptualize(cpb.ConceptualizeRequest())
+    with pytest.raises(grpc.RpcError) as unknown:
+        client.conceptualize("dog", expand=["/c/en/unicorn"])
+    with pytest.raises(grpc.RpcError) as wrong_dim:
+        client.conceptualize(vector=[1.0, 2.0])
+
+    assert _code(empty) == INVALID and "input" in _details(empty)
+    assert _code(unknown) == NOT_FOUND and "unicorn" in _details(unknown)
+    assert _code(wrong_dim) == INVALID and "dim 2" in _details(wrong_dim)

@@ -24,13 +24,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63onceptkg/v1/concepts.proto\x12\x0c\x63onceptkg.v1\"K\n\rScoredConcept\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x02\x12\x0f\n\x07negated\x18\x04 \x01(\x08\"z\n\x15SearchConceptsRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x0c\n\x04lang\x18\x03 \x01(\t\x12\r\n\x05plain\x18\x04 \x01(\x08\x12+\n\x06subset\x18\x05 \x01(\x0b\x32\x1b.conceptkg.v1.ConceptSubset\"=\n\rConceptSubset\x12\x0c\n\x04near\x18\x01 \x01(\t\x12\x11\n\tnear_hops\x18\x02 \x01(\x05\x12\x0b\n\x03isa\x18\x03 \x01(\t\"^\n\x16SearchConceptsResponse\x12-\n\x08\x63oncepts\x18\x01 \x03(\x0b\x32\x1b.conceptkg.v1.ScoredConcept\x12\x15\n\rembedding_set\x18\x02 \x01(\t\">\n\x16RelatedConceptsRequest\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x0c\n\x04lang\x18\x03 \x01(\t\"H\n\x17RelatedConceptsResponse\x12-\n\x08\x63oncepts\x18\x01 \x03(\x0b\x32\x1b.conceptkg.v1.ScoredConcept\"*\n\x12RelatednessRequest\x12\t\n\x01\x61\x18\x01 \x01(\t\x12\t\n\x01\x62\x18\x02 \x01(\t\"$\n\x13RelatednessResponse\x12\r\n\x05score\x18\x01 \x01(\x02\"\x18\n\x06Vector\x12\x0e\n\x06values\x18\x01 \x03(\x02\"\xab\x01\n\x15NameDirectionsRequest\x12%\n\x07vectors\x18\x01 \x03(\x0b\x32\x14.conceptkg.v1.Vector\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x0c\n\x04lang\x18\x03 \x01(\t\x12\x16\n\x0esign_ambiguous\x18\x04 \x01(\x08\x12\r\n\x05space\x18\x05 \x01(\t\x12+\n\x06subset\x18\x06 \x01(\x0b\x32\x1b.conceptkg.v1.ConceptSubset\"O\n\x0e\x44irectionNames\x12-\n\x08\x63oncepts\x18\x01 \x03(\x0b\x32\x1b.conceptkg.v1.ScoredConcept\x12\x0e\n\x06margin\x18\x02 \x01(\x02\"E\n\x16NameDirectionsResponse\x12+\n\x05names\x18\x01 \x03(\x0b\x32\x1c.conceptkg.v1.DirectionNames\"\x14\n\x12IndexStatusRequest\"g\n\x13IndexStatusResponse\x12\r\n\x05ready\x18\x01 \x01(\x08\x12\x15\n\rembedding_set\x18\x02 \x01(\t\x12\x0f\n\x07vectors\x18\x03 \x01(\x03\x12\x0b\n\x03\x64im\x18\x04 \x01(\x05\x12\x0c\n\x04kind\x18\x05 \x01(\t\"\xa7\x01\n\tSpaceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03\x64im\x18\x02 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x19\n\x11\x61lignment_version\x18\x04 \x01(\x05\x12\x18\n\x10\x61lignment_method\x18\x05 \x01(\t\x12\x16\n\x0eheldout_cosine\x18\x06 \x01(\x02\x12\x1d\n\x15heldout_accuracy_at_1\x18\x07 \x01(\x02\"F\n\x14RegisterSpaceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03\x64im\x18\x02 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"?\n\x15RegisterSpaceResponse\x12&\n\x05space\x18\x01 \x01(\x0b\x32\x17.conceptkg.v1.SpaceInfo\"C\n\rAlignmentPair\x12$\n\x06vector\x18\x01 \x01(\x0b\x32\x14.conceptkg.v1.Vector\x12\x0c\n\x04text\x18\x02 \x01(\t\"\x89\x01\n\x13\x46itAlignmentRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\r\n\x05\x61lpha\x18\x03 \x01(\x01\x12\x18\n\x10heldout_fraction\x18\x04 \x01(\x01\x12*\n\x05pairs\x18\x05 \x03(\x0b\x32\x1b.conceptkg.v1.AlignmentPair\"M\n\x14\x46itAlignmentResponse\x12&\n\x05space\x18\x01 \x01(\x0b\x32\x17.conceptkg.v1.SpaceInfo\x12\r\n\x05pairs\x18\x02 \x01(\x03\"\x13\n\x11ListSpacesRequest\"=\n\x12ListSpacesResponse\x12\'\n\x06spaces\x18\x01 \x03(\x0b\x32\x17.conceptkg.v1.SpaceInfo2\xbd\x06\n\x0e\x43onceptService\x12[\n\x0eSearchConcepts\x12#.conceptkg.v1.SearchConceptsRequest\x1a$.conceptkg.v1.SearchConceptsResponse\x12^\n\x0fRelatedConcepts\x12$.conceptkg.v1.RelatedConceptsRequest\x1a%.conceptkg.v1.RelatedConceptsResponse\x12R\n\x0bRelatedness\x12 .conceptkg.v1.RelatednessRequest\x1a!.conceptkg.v1.RelatednessResponse\x12[\n\x0eNameDirections\x12#.conceptkg.v1.NameDirectionsRequest\x1a$.conceptkg.v1.NameDirectionsResponse\x12\x65\n\x14StreamNameDirections\x12#.conceptkg.v1.NameDirectionsRequest\x1a$.conceptkg.v1.NameDirectionsResponse(\x01\x30\x01\x12X\n\rRegisterSpace\x12\".conceptkg.v1.RegisterSpaceRequest\x1a#.conceptkg.v1.RegisterSpaceResponse\x12W\n\x0c\x46itAlignment\x12!.conceptkg.v1.FitAlignmentRequest\x1a\".conceptkg.v1.FitAlignmentResponse(\x01\x12O\n\nListSpaces\x12\x1f.conceptkg.v1.ListSpacesRequest\x1a .conceptkg.v1.ListSpacesResponse\x12R\n\x0bIndexStatus\x12 .conceptkg.v1.IndexStatusRequest\x1a!.conceptkg.v1.IndexStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x63onceptkg/v1/concepts.proto\x12\x0c\x63onceptkg.v1\"K\n\rScoredConcept\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x02\x12\x0f\n\x07negated\x18\x04 \x01(\x08\"z\n\x15SearchConceptsRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x0c\n\x04lang\x18\x03 \x01(\t\x12\r\n\x05plain\x18\x04 \x01(\x08\x12+\n\x06subset\x18\x05 \x01(\x0b\x32\x1b.conceptkg.v1.ConceptSubset\"=\n\rConceptSubset\x12\x0c\n\x04near\x18\x01 \x01(\t\x12\x11\n\tnear_hops\x18\x02 \x01(\x05\x12\x0b\n\x03isa\x18\x03 \x01(\t\"^\n\x16SearchConceptsResponse\x12-\n\x08\x63oncepts\x18\x01 \x03(\x0b\x32\x1b.conceptkg.v1.ScoredConcept\x12\x15\n\rembedding_set\x18\x02 \x01(\t\">\n\x16RelatedConceptsRequest\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x0c\n\x04lang\x18\x03 \x01(\t\"H\n\x17RelatedConceptsResponse\x12-\n\x08\x63oncepts\x18\x01 \x03(\x0b\x32\x1b.conceptkg.v1.ScoredConcept\"*\n\x12RelatednessRequest\x12\t\n\x01\x61\x18\x01 \x01(\t\x12\t\n\x01\x62\x18\x02 \x01(\t\"$\n\x13RelatednessResponse\x12\r\n\x05score\x18\x01 \x01(\x02\"\x18\n\x06Vector\x12\x0e\n\x06values\x18\x01 \x03(\x02\"\xab\x01\n\x15NameDirectionsRequest\x12%\n\x07vectors\x18\x01 \x03(\x0b\x32\x14.conceptkg.v1.Vector\x12\t\n\x01k\x18\x02 \x01(\x05\x12\x0c\n\x04lang\x18\x03 \x01(\t\x12\x16\n\x0esign_ambiguous\x18\x04 \x01(\x08\x12\r\n\x05space\x18\x05 \x01(\t\x12+\n\x06subset\x18\x06 \x01(\x0b\x32\x1b.conceptkg.v1.ConceptSubset\"O\n\x0e\x44irectionNames\x12-\n\x08\x63oncepts\x18\x01 \x03(\x0b\x32\x1b.conceptkg.v1.ScoredConcept\x12\x0e\n\x06margin\x18\x02 \x01(\x02\"E\n\x16NameDirectionsResponse\x12+\n\x05names\x18\x01 \x03(\x0b\x32\x1c.conceptkg.v1.DirectionNames\"\xb0\x01\n\x14\x43onceptualizeRequest\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12&\n\x06vector\x18\x02 \x01(\x0b\x32\x14.conceptkg.v1.VectorH\x00\x12.\n\x0bgranularity\x18\x03 \x01(\x0e\x32\x19.conceptkg.v1.Granularity\x12\t\n\x01k\x18\x04 \x01(\x05\x12\x0e\n\x06\x65xpand\x18\x05 \x03(\t\x12\x0c\n\x04lang\x18\x06 \x01(\tB\x07\n\x05input\"F\n\x15\x43onceptualizeResponse\x12-\n\x08\x63oncepts\x18\x01 \x03(\x0b\x32\x1b.conceptkg.v1.ScoredConcept\"\x14\n\x12IndexStatusRequest\"g\n\x13IndexStatusResponse\x12\r\n\x05ready\x18\x01 \x01(\x08\x12\x15\n\rembedding_set\x18\x02 \x01(\t\x12\x0f\n\x07vectors\x18\x03 \x01(\x03\x12\x0b\n\x03\x64im\x18\x04 \x01(\x05\x12\x0c\n\x04kind\x18\x05 \x01(\t\"\xa7\x01\n\tSpaceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03\x64im\x18\x02 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x19\n\x11\x61lignment_version\x18\x04 \x01(\x05\x12\x18\n\x10\x61lignment_method\x18\x05 \x01(\t\x12\x16\n\x0eheldout_cosine\x18\x06 \x01(\x02\x12\x1d\n\x15heldout_accuracy_at_1\x18\x07 \x01(\x02\"F\n\x14RegisterSpaceRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03\x64im\x18\x02 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"?\n\x15RegisterSpaceResponse\x12&\n\x05space\x18\x01 \x01(\x0b\x32\x17.conceptkg.v1.SpaceInfo\"C\n\rAlignmentPair\x12$\n\x06vector\x18\x01 \x01(\x0b\x32\x14.conceptkg.v1.Vector\x12\x0c\n\x04text\x18\x02 \x01(\t\"\x89\x01\n\x13\x46itAlignmentRequest\x12\r\n\x05space\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\r\n\x05\x61lpha\x18\x03 \x01(\x01\x12\x18\n\x10heldout_fraction\x18\x04 \x01(\x01\x12*\n\x05pairs\x18\x05 \x03(\x0b\x32\x1b.conceptkg.v1.AlignmentPair\"M\n\x14\x46itAlignmentResponse\x12&\n\x05space\x18\x01 \x01(\x0b\x32\x17.conceptkg.v1.SpaceInfo\x12\r\n\x05pairs\x18\x02 \x01(\x03\"\x13\n\x11ListSpacesRequest\"=\n\x12ListSpacesResponse\x12\'\n\x06spaces\x18\x01 \x03(\x0b\x32\x17.conceptkg.v1.SpaceInfo*X\n\x0bGranularity\x12\x1b\n\x17GRANULARITY_UNSPECIFIED\x10\x00\x12\x16\n\x12GRANULARITY_COARSE\x10\x01\x12\x14\n\x10GRANULARITY_FINE\x10\x02\x32\x97\x07\n\x0e\x43onceptService\x12[\n\x0eSearchConcepts\x12#.conceptkg.v1.SearchConceptsRequest\x1a$.conceptkg.v1.SearchConceptsResponse\x12^\n\x0fRelatedConcepts\x12$.conceptkg.v1.RelatedConceptsRequest\x1a%.conceptkg.v1.RelatedConceptsResponse\x12R\n\x0bRelatedness\x12 .conceptkg.v1.RelatednessRequest\x1a!.conceptkg.v1.RelatednessResponse\x12[\n\x0eNameDirections\x12#.conceptkg.v1.NameDirectionsRequest\x1a$.conceptkg.v1.NameDirectionsResponse\x12\x65\n\x14StreamNameDirections\x12#.conceptkg.v1.NameDirectionsRequest\x1a$.conceptkg.v1.NameDirectionsResponse(\x01\x30\x01\x12X\n\rRegisterSpace\x12\".conceptkg.v1.RegisterSpaceRequest\x1a#.conceptkg.v1.RegisterSpaceResponse\x12W\n\x0c\x46itAlignment\x12!.conceptkg.v1.FitAlignmentRequest\x1a\".conceptkg.v1.FitAlignmentResponse(\x01\x12O\n\nListSpaces\x12\x1f.conceptkg.v1.ListSpacesRequest\x1a .conceptkg.v1.ListSpacesResponse\x12X\n\rConceptualize\x12\".conceptkg.v1.ConceptualizeRequest\x1a#.conceptkg.v1.ConceptualizeResponse\x12R\n\x0bIndexStatus\x12 .conceptkg.v1.IndexStatusRequest\x1a!.conceptkg.v1.IndexStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'conceptkg.v1.concepts_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_GRANULARITY']._serialized_start=2034
+  _globals['_GRANULARITY']._serialized_end=2122
   _globals['_SCOREDCONCEPT']._serialized_start=45
   _globals['_SCOREDCONCEPT']._serialized_end=120
   _globals['_SEARCHCONCEPTSREQUEST']._serialized_start=122
@@ -55,26 +57,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DIRECTIONNAMES']._serialized_end=904
   _globals['_NAMEDIRECTIONSRESPONSE']._serialized_start=906
   _globals['_NAMEDIRECTIONSRESPONSE']._serialized_end=975
-  _globals['_INDEXSTATUSREQUEST']._serialized_start=977
-  _globals['_INDEXSTATUSREQUEST']._serialized_end=997
-  _globals['_INDEXSTATUSRESPONSE']._serialized_start=999
-  _globals['_INDEXSTATUSRESPONSE']._serialized_end=1102
-  _globals['_SPACEINFO']._serialized_start=1105
-  _globals['_SPACEINFO']._serialized_end=1272
-  _globals['_REGISTERSPACEREQUEST']._serialized_start=1274
-  _globals['_REGISTERSPACEREQUEST']._serialized_end=1344
-  _globals['_REGISTERSPACERESPONSE']._serialized_start=1346
-  _globals['_REGISTERSPACERESPONSE']._serialized_end=1409
-  _globals['_ALIGNMENTPAIR']._serialized_start=1411
-  _globals['_ALIGNMENTPAIR']._serialized_end=1478
-  _globals['_FITALIGNMENTREQUEST']._serialized_start=1481
-  _globals['_FITALIGNMENTREQUEST']._serialized_end=1618
-  _globals['_FITALIGNMENTRESPONSE']._serialized_start=1620
-  _globals['_FITALIGNMENTRESPONSE']._serialized_end=1697
-  _globals['_LISTSPACESREQUEST']._serialized_start=1699
-  _globals['_LISTSPACESREQUEST']._serialized_end=1718
-  _globals['_LISTSPACESRESPONSE']._serialized_start=1720
-  _globals['_LISTSPACESRESPONSE']._serialized_end=1781
-  _globals['_CONCEPTSERVICE']._serialized_start=1784
-  _globals['_CONCEPTSERVICE']._serialized_end=2613
+  _globals['_CONCEPTUALIZEREQUEST']._serialized_start=978
+  _globals['_CONCEPTUALIZEREQUEST']._serialized_end=1154
+  _globals['_CONCEPTUALIZERESPONSE']._serialized_start=1156
+  _globals['_CONCEPTUALIZERESPONSE']._serialized_end=1226
+  _globals['_INDEXSTATUSREQUEST']._serialized_start=1228
+  _globals['_INDEXSTATUSREQUEST']._serialized_end=1248
+  _globals['_INDEXSTATUSRESPONSE']._serialized_start=1250
+  _globals['_INDEXSTATUSRESPONSE']._serialized_end=1353
+  _globals['_SPACEINFO']._serialized_start=1356
+  _globals['_SPACEINFO']._serialized_end=1523
+  _globals['_REGISTERSPACEREQUEST']._serialized_start=1525
+  _globals['_REGISTERSPACEREQUEST']._serialized_end=1595
+  _globals['_REGISTERSPACERESPONSE']._serialized_start=1597
+  _globals['_REGISTERSPACERESPONSE']._serialized_end=1660
+  _globals['_ALIGNMENTPAIR']._serialized_start=1662
+  _globals['_ALIGNMENTPAIR']._serialized_end=1729
+  _globals['_FITALIGNMENTREQUEST']._serialized_start=1732
+  _globals['_FITALIGNMENTREQUEST']._serialized_end=1869
+  _globals['_FITALIGNMENTRESPONSE']._serialized_start=1871
+  _globals['_FITALIGNMENTRESPONSE']._serialized_end=1948
+  _globals['_LISTSPACESREQUEST']._serialized_start=1950
+  _globals['_LISTSPACESREQUEST']._serialized_end=1969
+  _globals['_LISTSPACESRESPONSE']._serialized_start=1971
+  _globals['_LISTSPACESRESPONSE']._serialized_end=2032
+  _globals['_CONCEPTSERVICE']._serialized_start=2125
+  _globals['_CONCEPTSERVICE']._serialized_end=3044
 # @@protoc_insertion_point(module_scope)

@@ -1,10 +1,20 @@
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class Granularity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GRANULARITY_UNSPECIFIED: _ClassVar[Granularity]
+    GRANULARITY_COARSE: _ClassVar[Granularity]
+    GRANULARITY_FINE: _ClassVar[Granularity]
+GRANULARITY_UNSPECIFIED: Granularity
+GRANULARITY_COARSE: Granularity
+GRANULARITY_FINE: Granularity
 
 class ScoredConcept(_message.Message):
     __slots__ = ("uri", "label", "score", "negated")
@@ -115,6 +125,28 @@ class NameDirectionsResponse(_message.Message):
     NAMES_FIELD_NUMBER: _ClassVar[int]
     names: _containers.RepeatedCompositeFieldContainer[DirectionNames]
     def __init__(self, names: _Optional[_Iterable[_Union[DirectionNames, _Mapping]]] = ...) -> None: ...
+
+class ConceptualizeRequest(_message.Message):
+    __slots__ = ("text", "vector", "granularity", "k", "expand", "lang")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    VECTOR_FIELD_NUMBER: _ClassVar[int]
+    GRANULARITY_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    EXPAND_FIELD_NUMBER: _ClassVar[int]
+    LANG_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    vector: Vector
+    granularity: Granularity
+    k: int
+    expand: _containers.RepeatedScalarFieldContainer[str]
+    lang: str
+    def __init__(self, text: _Optional[str] = ..., vector: _Optional[_Union[Vector, _Mapping]] = ..., granularity: _Optional[_Union[Granularity, str]] = ..., k: _Optional[int] = ..., expand: _Optional[_Iterable[str]] = ..., lang: _Optional[str] = ...) -> None: ...
+
+class ConceptualizeResponse(_message.Message):
+    __slots__ = ("concepts",)
+    CONCEPTS_FIELD_NUMBER: _ClassVar[int]
+    concepts: _containers.RepeatedCompositeFieldContainer[ScoredConcept]
+    def __init__(self, concepts: _Optional[_Iterable[_Union[ScoredConcept, _Mapping]]] = ...) -> None: ...
 
 class IndexStatusRequest(_message.Message):
     __slots__ = ()

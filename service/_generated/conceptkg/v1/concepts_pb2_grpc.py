@@ -74,6 +74,11 @@ class ConceptServiceStub:
                 request_serializer=conceptkg_dot_v1_dot_concepts__pb2.ListSpacesRequest.SerializeToString,
                 response_deserializer=conceptkg_dot_v1_dot_concepts__pb2.ListSpacesResponse.FromString,
                 _registered_method=True)
+        self.Conceptualize = channel.unary_unary(
+                '/conceptkg.v1.ConceptService/Conceptualize',
+                request_serializer=conceptkg_dot_v1_dot_concepts__pb2.ConceptualizeRequest.SerializeToString,
+                response_deserializer=conceptkg_dot_v1_dot_concepts__pb2.ConceptualizeResponse.FromString,
+                _registered_method=True)
         self.IndexStatus = channel.unary_unary(
                 '/conceptkg.v1.ConceptService/IndexStatus',
                 request_serializer=conceptkg_dot_v1_dot_concepts__pb2.IndexStatusRequest.SerializeToString,
@@ -134,6 +139,12 @@ class ConceptServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Conceptualize(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def IndexStatus(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -182,6 +193,11 @@ def add_ConceptServiceServicer_to_server(servicer, server):
                     servicer.ListSpaces,
                     request_deserializer=conceptkg_dot_v1_dot_concepts__pb2.ListSpacesRequest.FromString,
                     response_serializer=conceptkg_dot_v1_dot_concepts__pb2.ListSpacesResponse.SerializeToString,
+            ),
+            'Conceptualize': grpc.unary_unary_rpc_method_handler(
+                    servicer.Conceptualize,
+                    request_deserializer=conceptkg_dot_v1_dot_concepts__pb2.ConceptualizeRequest.FromString,
+                    response_serializer=conceptkg_dot_v1_dot_concepts__pb2.ConceptualizeResponse.SerializeToString,
             ),
             'IndexStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.IndexStatus,
@@ -405,6 +421,33 @@ class ConceptService:
             '/conceptkg.v1.ConceptService/ListSpaces',
             conceptkg_dot_v1_dot_concepts__pb2.ListSpacesRequest.SerializeToString,
             conceptkg_dot_v1_dot_concepts__pb2.ListSpacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Conceptualize(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/conceptkg.v1.ConceptService/Conceptualize',
+            conceptkg_dot_v1_dot_concepts__pb2.ConceptualizeRequest.SerializeToString,
+            conceptkg_dot_v1_dot_concepts__pb2.ConceptualizeResponse.FromString,
             options,
             channel_credentials,
             insecure,
