@@ -6,19 +6,14 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import grpc
 from google.protobuf.json_format import MessageToDict
-from google.protobuf.message import Message
-from sqlalchemy import Engine
 
 from embeddings.errors import EmbeddingError
 from graph import migrate
-from graph.db import create_db_engine
 from graph.errors import GraphError
 from graph.importers import (
     ImportReport,
@@ -27,13 +22,18 @@ from graph.importers import (
     import_triples,
 )
 from service import cli_format
-from service.client import DEFAULT_ADDRESS, ConceptKGClient
+from service.cli_common import (
+    EXIT_ERROR,
+    EXIT_USAGE,
+    emit,
+    existing_files,
+    open_database,
+    query_parser,
+)
+from service.client import ConceptKGClient
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,10 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.set_defaults(handler=_serve)
 
-    concept = _query_parser(commands, "concept", "show one concept")
+    concept = query_parser(commands, "concept", "show one concept")
     concept.add_argument("uri")
     concept.set_defaults(handler=_concept)
-    edges = _query_parser(commands, "edges", "list edges, strongest first")
+    edges = query_parser(commands, "edges", "list edges, strongest first")
     edges.add_argument("--start", default="")
     edges.add_argument("--end", default="")
     edges.add_argument("--rel", default="", help="relation URI, e.g. /r/IsA")
@@ -145,25 +145,25 @@ def build_parser() -> argparse.ArgumentParser:
     edges.add_argument("--limit", type=int, default=20)
     edges.add_argument("--page-token", default="")
     edges.set_defaults(handler=_edges)
-    neighbors = _query_parser(commands, "neighbors", "concepts linked to a concept")
+    neighbors = query_parser(commands, "neighbors", "concepts linked to a concept")
     neighbors.add_argument("uri")
     neighbors.add_argument("--rel", default="")
     neighbors.add_argument("--direction", choices=["both", "out", "in"], default="both")
     neighbors.add_argument("--limit", type=int, default=20)
     neighbors.set_defaults(handler=_neighbors)
-    path = _query_parser(commands, "path", "cheapest paths between two concepts")
+    path = query_parser(commands, "path", "cheapest paths between two concepts")
     path.add_argument("start")
     path.add_argument("end")
     path.add_argument("--max-hops", type=int, default=4)
     path.add_argument("--max-paths", type=int, default=1)
     path.set_defaults(handler=_path)
-    subgraph = _query_parser(commands, "subgraph", "k-hop neighborhood of a concept")
+    subgraph = query_parser(commands, "subgraph", "k-hop neighborhood of a concept")
     subgraph.add_argument("uri")
     subgraph.add_argument("--hops", type=int, default=1)
     subgraph.add_argument("--max-nodes", type=int, default=50)
     subgraph.add_argument("--rel", default="")
     subgraph.set_defaults(handler=_subgraph)
-    search = _query_parser(commands, "search", "concepts nearest to a text")
+    search = query_parser(commands, "search", "concepts nearest to a text")
     search.add_argument("text")
     search.add_argument("--k", type=int, default=10)
     search.add_argument("--lang", default="")
@@ -176,22 +176,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--isa", default="", help="only concepts that are a kind of URI"
     )
     search.set_defaults(handler=_search)
-    related = _query_parser(commands, "related", "concepts nearest to a concept")
+    related = query_parser(commands, "related", "concepts nearest to a concept")
     related.add_argument("uri")
     related.add_argument("--k", type=int, default=10)
     related.add_argument("--lang", default="")
     related.set_defaults(handler=_related)
-    name = _query_parser(commands, "name", "nearest concepts of directions (.npy)")
+    name = query_parser(commands, "name", "nearest concepts of directions (.npy)")
     name.add_argument("vectors", type=Path, help=".npy file, shape (n, dim)")
     name.add_argument("--space", default="", help="registered space; '' = concepts")
     name.add_argument("--k", type=int, default=5)
     name.add_argument("--sign-ambiguous", action="store_true")
     name.set_defaults(handler=_name)
-    spaces = _query_parser(commands, "spaces", "registered spaces and alignments")
+    spaces = query_parser(commands, "spaces", "registered spaces and alignments")
     spaces.set_defaults(handler=_spaces)
-    health = _query_parser(commands, "health", "standard gRPC health check")
+    health = query_parser(commands, "health", "standard gRPC health check")
     health.set_defaults(handler=_health)
-    stats = _query_parser(commands, "stats", "sizes of the graph")
+    stats = query_parser(commands, "stats", "sizes of the graph")
     stats.add_argument("--top", type=int, default=10)
     stats.set_defaults(handler=_stats)
     return parser
@@ -203,22 +203,11 @@ def _add_import_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _query_parser(commands: Any, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
-    parser.add_argument(
-        "--server",
-        default=DEFAULT_ADDRESS,
-        help=f"host:port (default {DEFAULT_ADDRESS})",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    return parser
-
-
 # Admin commands ---------------------------------------------------------------
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings, upgraded=False) as engine:
+    with open_database(settings, upgraded=False) as engine:
         migrate.upgrade(engine)
         url = engine.url.render_as_string()
     sys.stdout.write(f"database upgraded: {url}\n")
@@ -226,14 +215,14 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings, upgraded=False) as engine:
+    with open_database(settings, upgraded=False) as engine:
         migrate.downgrade(engine, args.revision)
     sys.stdout.write(f"database downgraded to {args.revision}\n")
     return 0
 
 
 def _import_conceptnet(args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings) as engine:
+    with open_database(settings) as engine:
         reports = {
             str(path): import_conceptnet(
                 engine,
@@ -242,13 +231,13 @@ def _import_conceptnet(args: argparse.Namespace, settings: Settings) -> int:
                 batch_size=args.batch_size,
                 show_progress=not args.no_progress,
             )
-            for path in _existing(args.paths)
+            for path in existing_files(args.paths)
         }
     return _print_reports(reports, as_json=args.json)
 
 
 def _import_triples(args: argparse.Namespace, settings: Settings) -> int:
-    with _database(settings) as engine:
+    with open_database(settings) as engine:
         reports = {
             str(path): import_triples(
                 engine,
@@ -259,7 +248,7 @@ def _import_triples(args: argparse.Namespace, settings: Settings) -> int:
                 batch_size=args.batch_size,
                 show_progress=not args.no_progress,
             )
-            for path in _existing(args.paths)
+            for path in existing_files(args.paths)
         }
     return _print_reports(reports, as_json=args.json)
 
@@ -268,7 +257,7 @@ def _import_sample(args: argparse.Namespace, settings: Settings) -> int:
     from graph.db import create_session_factory
     from graph.store import GraphStore
 
-    with _database(settings) as engine:
+    with open_database(settings) as engine:
         with create_session_factory(engine)() as session:
             empty = GraphStore(session).is_empty()
         if args.if_empty and not empty:
@@ -287,7 +276,7 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.set not in ("text", "fused"):
         raise ValueError(f"--set must be 'text' or 'fused', got {args.set!r}")
-    with _database(settings) as engine:
+    with open_database(settings) as engine:
         sessions = create_session_factory(engine)
         with sessions() as session:
             sets = EmbeddingSetStore(session)
@@ -333,7 +322,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _concept(args: argparse.Namespace, settings: Settings) -> int:
     with ConceptKGClient(args.server) as client:
         concept = client.get_concept(args.uri)
-    return _emit(args, concept, cli_format.concept_text(concept))
+    return emit(args, concept, cli_format.concept_text(concept))
 
 
 def _edges(args: argparse.Namespace, settings: Settings) -> int:
@@ -347,7 +336,7 @@ def _edges(args: argparse.Namespace, settings: Settings) -> int:
             limit=args.limit,
             page_token=args.page_token,
         )
-    return _emit(args, page, cli_format.edges_text(page))
+    return emit(args, page, cli_format.edges_text(page))
 
 
 def _neighbors(args: argparse.Namespace, settings: Settings) -> int:
@@ -356,7 +345,7 @@ def _neighbors(args: argparse.Namespace, settings: Settings) -> int:
             args.uri, relation=args.rel, direction=args.direction, limit=args.limit
         )
     payload = {"neighbors": [MessageToDict(n) for n in found]}
-    return _emit(args, payload, cli_format.neighbors_text(found))
+    return emit(args, payload, cli_format.neighbors_text(found))
 
 
 def _path(args: argparse.Namespace, settings: Settings) -> int:
@@ -365,7 +354,7 @@ def _path(args: argparse.Namespace, settings: Settings) -> int:
             args.start, args.end, max_hops=args.max_hops, max_paths=args.max_paths
         )
     payload = {"paths": [MessageToDict(p) for p in paths]}
-    return _emit(args, payload, cli_format.paths_text(args.start, args.end, paths))
+    return emit(args, payload, cli_format.paths_text(args.start, args.end, paths))
 
 
 def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
@@ -373,7 +362,7 @@ def _subgraph(args: argparse.Namespace, settings: Settings) -> int:
         graph = client.subgraph(
             args.uri, hops=args.hops, max_nodes=args.max_nodes, relation=args.rel
         )
-    return _emit(args, graph, cli_format.subgraph_text(graph))
+    return emit(args, graph, cli_format.subgraph_text(graph))
 
 
 def _search(args: argparse.Namespace, settings: Settings) -> int:
@@ -387,20 +376,20 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
             near_hops=args.near_hops,
             isa=args.isa,
         )
-    return _emit(args, found, cli_format.scored_text(list(found.concepts)))
+    return emit(args, found, cli_format.scored_text(list(found.concepts)))
 
 
 def _related(args: argparse.Namespace, settings: Settings) -> int:
     with ConceptKGClient(args.server) as client:
         found = client.related_concepts(args.uri, k=args.k, lang=args.lang)
     payload = {"concepts": [MessageToDict(c) for c in found]}
-    return _emit(args, payload, cli_format.scored_text(found))
+    return emit(args, payload, cli_format.scored_text(found))
 
 
 def _name(args: argparse.Namespace, settings: Settings) -> int:
     import numpy as np
 
-    vectors = np.load(_existing([args.vectors])[0], allow_pickle=False)
+    vectors = np.load(existing_files([args.vectors])[0], allow_pickle=False)
     if vectors.ndim == 1:
         vectors = vectors[None, :]
     if vectors.ndim != 2:
@@ -415,14 +404,14 @@ def _name(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     payload = {"names": [MessageToDict(n) for n in names]}
-    return _emit(args, payload, cli_format.names_text(names))
+    return emit(args, payload, cli_format.names_text(names))
 
 
 def _spaces(args: argparse.Namespace, settings: Settings) -> int:
     with ConceptKGClient(args.server) as client:
         found = client.list_spaces()
     payload = {"spaces": [MessageToDict(s) for s in found]}
-    return _emit(args, payload, cli_format.spaces_text(found))
+    return emit(args, payload, cli_format.spaces_text(found))
 
 
 def _health(args: argparse.Namespace, settings: Settings) -> int:
@@ -430,52 +419,17 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
         status = client.health()
     payload = {"status": status}
     code = 0 if status == "SERVING" else EXIT_ERROR
-    _emit(args, payload, status)
+    emit(args, payload, status)
     return code
 
 
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
     with ConceptKGClient(args.server) as client:
         stats = client.stats(top=args.top)
-    return _emit(args, stats, cli_format.stats_text(stats))
+    return emit(args, stats, cli_format.stats_text(stats))
 
 
 # Helpers ----------------------------------------------------------------------
-
-
-def _emit(
-    args: argparse.Namespace, payload: Message | dict[str, Any], text: str
-) -> int:
-    if args.json:
-        data = payload if isinstance(payload, dict) else MessageToDict(payload)
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(text.rstrip("\n") + "\n")
-    return 0
-
-
-@contextmanager
-def _database(settings: Settings, *, upgraded: bool = True) -> Iterator[Engine]:
-    """An engine on the configured database, disposed afterwards.
-
-    With ``upgraded``, refuses a database that is not at the newest schema.
-    """
-    engine = create_db_engine(settings.resolved_database_url())
-    try:
-        if upgraded and not migrate.is_current(engine):
-            raise ValueError(
-                "the database schema is not current; run: conceptkg db upgrade"
-            )
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def _existing(paths: list[Path]) -> list[Path]:
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise FileNotFoundError(f"no such file: {', '.join(missing)}")
-    return paths
 
 
 def _print_reports(reports: dict[str, ImportReport], *, as_json: bool) -> int:
