@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
+from embeddings.concept_text import DEFAULT_TEXT_MODE, TextMode, concept_texts
 from embeddings.encoders import TextEncoder
 from embeddings.errors import IndexCorrupted
 from embeddings.index import ConceptIndex, IndexKind
@@ -25,47 +26,51 @@ def build_text_set(
     encoder: TextEncoder,
     *,
     name: str = "text",
+    text_mode: TextMode = DEFAULT_TEXT_MODE,
     batch_size: int = 4096,
     show_progress: bool = False,
 ) -> SetInfo:
-    """Encode every concept's label into a new version of a ``text`` set.
+    """Encode every concept's text into a new version of a ``text`` set.
 
     Each batch is committed on its own; when an unfinished version with the
-    same model exists, the build resumes it instead of starting over.
+    same model and text mode exists, the build resumes it instead of
+    starting over.
 
     Args:
         sessions: factory of sessions on the graph database.
         encoder: the text encoder.
         name: name of the set.
+        text_mode: ``label``, or ``gloss`` (label plus strongest edges); see
+            :func:`embeddings.concept_text.concept_texts`.
         batch_size: concepts encoded and committed at a time.
         show_progress: draw a progress bar.
 
     Returns:
         The finished, ready set.
     """
-    # Limitation: the text of a concept is its label only; the gloss built
-    # from its strongest edges that issue 3 asks to compare is not built yet.
     model = str(encoder.model_path)
+    params = {"text": text_mode}
     with sessions.begin() as session:
         store = EmbeddingSetStore(session)
         try:
             info = store.latest(name, ready=False)
-            resumable = not info.ready and info.model == model
+            resumable = (
+                not info.ready
+                and info.model == model
+                and info.params.get("text", "label") == text_mode
+            )
         except EmbeddingSetNotFound:
             resumable = False
         if not resumable:
             info = store.create(
-                name,
-                kind="text",
-                model=model,
-                dim=encoder.dim,
-                params={"text": "label"},
+                name, kind="text", model=model, dim=encoder.dim, params=params
             )
         done = store.written_concept_ids(info.id)
         total = session.query(Concept).count()
     logger.info(
-        "text_set_build set=%s resumed=%s done=%d total=%d",
+        "text_set_build set=%s text=%s resumed=%s done=%d total=%d",
         info.label,
+        text_mode,
         resumable,
         len(done),
         total,
@@ -86,7 +91,9 @@ def build_text_set(
             todo = [(cid, label) for cid, label in rows if cid not in done]
             if not todo:
                 continue
-            vectors = encoder.encode([label for _, label in todo])
+            with sessions() as session:
+                texts = concept_texts(session, todo, text_mode)
+            vectors = encoder.encode(texts)
             ids = np.array([cid for cid, _ in todo], dtype=np.int64)
             with sessions.begin() as session:
                 EmbeddingSetStore(session).write_vectors(info.id, ids, vectors)
@@ -119,9 +126,21 @@ def load_or_rebuild_index(
     kind: IndexKind | Literal["auto"] = "auto",
 ) -> ConceptIndex:
     """Load the saved index of a set; rebuild it from the stored vectors when it
-    is missing or fails its checksum (a corrupted file is never served)."""
+    is missing, fails its checksum (a corrupted file is never served) or holds
+    fewer vectors than the set (concepts added since it was saved)."""
     try:
-        return ConceptIndex.load(folder, embedding_set=info.label)
+        index = ConceptIndex.load(folder, embedding_set=info.label)
+        stored = EmbeddingSetStore(session).count(info.id)
+        if index.count == stored:
+            return index
+        # Vectors were added to the set after the file was saved (new
+        # concepts encoded while no server wrote the index).
+        logger.info(
+            "index_stale set=%s indexed=%d stored=%d action=rebuild",
+            info.label,
+            index.count,
+            stored,
+        )
     except FileNotFoundError:
         logger.info("index_missing set=%s path=%s action=rebuild", info.label, folder)
     except IndexCorrupted as error:

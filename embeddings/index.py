@@ -20,6 +20,7 @@ from embeddings.errors import (
     InvalidVectors,
     VectorNotFound,
 )
+from embeddings.rwlock import ReadWriteLock
 from embeddings.vectors import check_vectors
 
 logger = logging.getLogger(__name__)
@@ -71,10 +72,14 @@ class ConceptIndex:
 
     def __init__(self, index: Any, *, embedding_set: str, kind: IndexKind) -> None:
         self._index = index
+        self._lock = ReadWriteLock()
         self.embedding_set = embedding_set
         self.kind: IndexKind = kind
         self.ef_search = 128
         self.nprobe = 16
+        # Where the index was last saved or loaded from, if anywhere.
+        self.folder: Path | None = None
+        self._gpu_index = _gpu_replica(index) if kind == "flat" else None
 
     @property
     def dim(self) -> int:
@@ -141,7 +146,11 @@ class ConceptIndex:
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors of new concepts (incremental; ids must not be indexed yet)."""
         vectors = check_vectors(vectors, dim=self.dim, name="added vectors")
-        self._index.add_with_ids(vectors, _check_ids(ids, len(vectors)))
+        ids = _check_ids(ids, len(vectors))
+        with self._lock.writing():
+            self._index.add_with_ids(vectors, ids)
+            if self._gpu_index is not None:
+                self._gpu_index.add_with_ids(vectors, ids)
 
     def search(
         self, queries: np.ndarray, k: int, *, allowed_ids: np.ndarray | None = None
@@ -158,7 +167,13 @@ class ConceptIndex:
             raise InvalidVectors("k", f"k={k} is outside 1..{MAX_K}")
         queries = check_vectors(queries, dim=self.dim, name="query vectors")
         params = self._search_parameters(allowed_ids)
-        scores, ids = self._index.search(queries, k, params=params)
+        # FAISS GPU indexes take no ID selector: filtered searches stay on
+        # the CPU copy.
+        searched = self._index
+        if self._gpu_index is not None and params is None:
+            searched = self._gpu_index
+        with self._lock.reading():
+            scores, ids = searched.search(queries, k, params=params)
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         return SearchResult(scores=scores, ids=ids)
 
@@ -169,7 +184,8 @@ class ConceptIndex:
             VectorNotFound: the id is not in the index.
         """
         try:
-            vector = self._index.reconstruct(int(concept_id))
+            with self._lock.reading():
+                vector = self._index.reconstruct(int(concept_id))
         except RuntimeError as error:
             raise VectorNotFound(str(concept_id)) from error
         return np.asarray(vector, dtype=np.float32)
@@ -184,11 +200,13 @@ class ConceptIndex:
         folder.mkdir(parents=True, exist_ok=True)
         # The serialized uint8 array is hashed and written as it is: a copy
         # through bytes() would double the peak memory of a large index.
-        data = faiss.serialize_index(self._index)
+        with self._lock.reading():
+            data = faiss.serialize_index(self._index)
+            count = self.count
         metadata = IndexMetadata(
             embedding_set=self.embedding_set,
             kind=self.kind,
-            count=self.count,
+            count=count,
             dim=self.dim,
             checksum=hashlib.sha256(data).hexdigest(),
         )
@@ -201,6 +219,7 @@ class ConceptIndex:
             metadata.count,
             metadata.checksum[:12],
         )
+        self.folder = folder
         return metadata
 
     @classmethod
@@ -231,7 +250,9 @@ class ConceptIndex:
         if index.ntotal != metadata.count or index.d != metadata.dim:
             raise IndexCorrupted(str(index_path), "vector count or dim disagree")
         logger.info("index_loaded path=%s vectors=%d", folder, index.ntotal)
-        return cls(index, embedding_set=metadata.embedding_set, kind=metadata.kind)
+        loaded = cls(index, embedding_set=metadata.embedding_set, kind=metadata.kind)
+        loaded.folder = folder
+        return loaded
 
     def _search_parameters(self, allowed_ids: np.ndarray | None) -> Any:
         selector = None
@@ -249,6 +270,18 @@ class ConceptIndex:
         if selector is None:
             return None
         return faiss.SearchParameters(sel=selector)
+
+
+def _gpu_replica(index: Any) -> Any:
+    """A copy of a flat index on the GPUs, when faiss was built with GPU support
+    and a GPU is present; else None."""
+    # Limitation: the project installs faiss-cpu, and no GPU test machine ran
+    # this path; it takes effect where faiss-gpu is installed instead.
+    if not hasattr(faiss, "StandardGpuResources") or faiss.get_num_gpus() < 1:
+        return None
+    replica = faiss.index_cpu_to_all_gpus(index)
+    logger.info("index_on_gpu gpus=%d vectors=%d", faiss.get_num_gpus(), index.ntotal)
+    return replica
 
 
 def _check_ids(ids: np.ndarray, count: int) -> np.ndarray:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from embeddings.errors import EmbeddingError, InvalidVectors
 from embeddings.models import ConceptVector, EmbeddingSet
 from embeddings.vectors import check_vectors
+from graph.models import Concept
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,47 @@ class EmbeddingSetStore:
         info = self.get(set_id)
         if info.ready:
             raise InvalidVectors("set", f"{info.label} is ready and read-only")
+        return self._insert(info, concept_ids, vectors)
+
+    def append_vectors(
+        self, set_id: int, concept_ids: np.ndarray, vectors: np.ndarray
+    ) -> int:
+        """Store vectors of concepts added to the graph after the set was built.
+
+        Unlike :meth:`write_vectors` this works on a ready set; vectors
+        already stored are never replaced (a concept that has one is an
+        integrity error, and nothing of the batch is written).
+
+        Args:
+            set_id: the set's id.
+            concept_ids: int64 ids of concepts without a vector, shape (n,).
+            vectors: float32, shape (n, dim of the set); no NaN or Inf.
+        """
+        return self._insert(self.get(set_id), concept_ids, vectors)
+
+    def concepts_without_vectors(
+        self, set_id: int, *, limit: int
+    ) -> list[tuple[int, str]]:
+        """(id, label) of up to ``limit`` concepts that have no vector in the set.
+
+        Ascending by id: the concepts added since the set was built.
+        """
+        # Limitation: an anti-join over the whole concepts table; a few ms on
+        # the sample graph, seconds on full ConceptNet (34M concepts).
+        stored = select(ConceptVector.concept_id).where(
+            ConceptVector.set_id == set_id, ConceptVector.concept_id == Concept.id
+        )
+        rows = self._session.execute(
+            select(Concept.id, Concept.label)
+            .where(~stored.exists())
+            .order_by(Concept.id)
+            .limit(limit)
+        )
+        return [(int(cid), label) for cid, label in rows]
+
+    def _insert(
+        self, info: SetInfo, concept_ids: np.ndarray, vectors: np.ndarray
+    ) -> int:
         vectors = check_vectors(vectors, dim=info.dim, name="set vectors")
         ids = np.asarray(concept_ids, dtype=np.int64)
         if ids.shape != (len(vectors),):
@@ -120,7 +162,7 @@ class EmbeddingSetStore:
                 "concept_ids", f"{ids.shape} ids for {len(vectors)} rows"
             )
         rows = [
-            {"set_id": set_id, "concept_id": int(cid), "vector": vector.tobytes()}
+            {"set_id": info.id, "concept_id": int(cid), "vector": vector.tobytes()}
             for cid, vector in zip(ids, vectors.astype("<f4"), strict=True)
         ]
         self._session.execute(insert(ConceptVector), rows)
@@ -148,6 +190,24 @@ class EmbeddingSetStore:
         row = self._session.get(EmbeddingSet, set_id)
         if row is None:
             raise EmbeddingSetNotFound(str(set_id))
+        return _info(row)
+
+    def by_label(self, label: str) -> SetInfo:
+        """The set version named by its label, ``name/version`` (e.g. ``text/3``).
+
+        Raises:
+            EmbeddingSetNotFound: no such version, or a label without a version.
+        """
+        name, _, version = label.rpartition("/")
+        if not name or not version.isdigit():
+            raise EmbeddingSetNotFound(label)
+        row = self._session.scalar(
+            select(EmbeddingSet).where(
+                EmbeddingSet.name == name, EmbeddingSet.version == int(version)
+            )
+        )
+        if row is None:
+            raise EmbeddingSetNotFound(label)
         return _info(row)
 
     def latest(self, name: str, *, ready: bool = True) -> SetInfo:

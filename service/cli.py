@@ -21,7 +21,7 @@ from graph.importers import (
     import_sample,
     import_triples,
 )
-from service import cli_format
+from service import cli_format, cli_index
 from service.cli_common import (
     EXIT_ERROR,
     EXIT_USAGE,
@@ -109,24 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--no-progress", action="store_true", help="no progress bar")
     sample.set_defaults(handler=_import_sample)
 
-    index = commands.add_parser("index", help="concept vectors and index (admin)")
-    index_commands = index.add_subparsers(dest="index_command", required=True)
-    index_build = index_commands.add_parser(
-        "build", help="encode concepts into an embedding set and index it"
-    )
-    index_build.add_argument(
-        "--set",
-        default="text",
-        help="text (labels encoded) or fused (text retrofitted over the graph)",
-    )
-    index_build.add_argument(
-        "--kind", choices=["auto", "flat", "hnsw", "ivf"], help="default: settings"
-    )
-    index_build.add_argument(
-        "--if-missing", action="store_true", help="only when no ready set exists"
-    )
-    index_build.add_argument("--no-progress", action="store_true")
-    index_build.set_defaults(handler=_index_build)
+    cli_index.register(commands)
 
     serve = commands.add_parser("serve", help="serve gRPC until Ctrl-C")
     serve.add_argument("--host")
@@ -265,45 +248,6 @@ def _import_sample(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         report = import_sample(engine, show_progress=not args.no_progress)
     return _print_reports({"sample": report}, as_json=args.json)
-
-
-def _index_build(args: argparse.Namespace, settings: Settings) -> int:
-    from embeddings.build import build_index, build_text_set
-    from embeddings.encoders import TextEncoder
-    from embeddings.fused import build_fused_set
-    from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore
-    from graph.db import create_session_factory
-
-    if args.set not in ("text", "fused"):
-        raise ValueError(f"--set must be 'text' or 'fused', got {args.set!r}")
-    with open_database(settings) as engine:
-        sessions = create_session_factory(engine)
-        with sessions() as session:
-            sets = EmbeddingSetStore(session)
-            ready = {s.name for s in sets.list_sets() if s.ready}
-            if args.if_missing and args.set in ready:
-                sys.stdout.write(f"set {args.set!r} exists; index not rebuilt\n")
-                return 0
-            try:
-                text = sets.latest("text") if args.set == "fused" else None
-            except EmbeddingSetNotFound:
-                text = None
-        if text is None:
-            text = build_text_set(
-                sessions,
-                TextEncoder(settings.model_path),
-                show_progress=not args.no_progress,
-            )
-        info = text if args.set == "text" else build_fused_set(sessions, text)
-        folder = settings.index_folder(info.name, info.version)
-        with sessions() as session:
-            kind = args.kind or settings.index_kind
-            index = build_index(session, info, folder, kind=kind)
-    sys.stdout.write(
-        f"index of {info.label}: {index.count} vectors, dim {index.dim}, "
-        f"{index.kind}, saved in {folder}\n"
-    )
-    return 0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,6 +19,7 @@ from service._generated.conceptkg.v1 import (
     graph_pb2,
     graph_pb2_grpc,
 )
+from service.index_updater import IndexUpdater
 from service.servicers.concepts import ConceptServicer, IndexState
 from service.servicers.graph import GraphServicer
 from service.settings import Settings
@@ -36,11 +37,14 @@ class RunningServer:
     server: grpc.Server
     port: int
     health: health.HealthServicer
+    index_updater: IndexUpdater | None = None
 
     def stop(self, grace_s: float) -> None:
         """Report NOT_SERVING, then stop, letting requests finish within grace_s."""
         self.health.enter_graceful_shutdown()
         self.server.stop(grace_s).wait()
+        if self.index_updater is not None:
+            self.index_updater.stop()
         logger.info("server_stopped port=%d", self.port)
 
 
@@ -50,7 +54,8 @@ def create_server(
     """Create and start a server on ``settings.host:settings.port``.
 
     Port 0 binds a free port; the bound one is returned. Without a searcher
-    the concept RPCs answer FAILED_PRECONDITION.
+    the concept RPCs answer FAILED_PRECONDITION; with one, concepts that
+    graph writes add are encoded and indexed in a background thread.
 
     Raises:
         RuntimeError: when the address cannot be bound.
@@ -64,16 +69,18 @@ def create_server(
         options=options,
     )
     sessions = create_session_factory(engine)
+    state = IndexState(searcher, salience_weight=settings.salience_weight)
+    updater = (
+        IndexUpdater(sessions, searcher, on_added=state.forget_cached_ids)
+        if searcher is not None
+        else None
+    )
     graph_pb2_grpc.add_GraphServiceServicer_to_server(
-        GraphServicer(sessions, settings), server
+        GraphServicer(sessions, settings, on_write=updater.notify if updater else None),
+        server,
     )
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
-        ConceptServicer(
-            sessions,
-            settings,
-            IndexState(searcher, salience_weight=settings.salience_weight),
-        ),
-        server,
+        ConceptServicer(sessions, settings, state), server
     )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -87,7 +94,11 @@ def create_server(
     except RuntimeError as error:
         raise RuntimeError(f"cannot bind gRPC server to {address}") from error
     server.start()
+    if updater is not None:
+        updater.start()
     for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE):
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     logger.info("server_started address=%s:%d", settings.host, port)
-    return RunningServer(server=server, port=port, health=health_servicer)
+    return RunningServer(
+        server=server, port=port, health=health_servicer, index_updater=updater
+    )

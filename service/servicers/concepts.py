@@ -48,6 +48,16 @@ class IndexState:
         self._salience_weight = salience_weight
         self._lock = threading.Lock()
 
+    def forget_cached_ids(self) -> None:
+        """Drop the cached per-language, granularity and degree data.
+
+        Called when concepts were added, so the next request reads them anew.
+        """
+        with self._lock:
+            self._lang_ids.clear()
+            self._granularity.clear()
+            self._ranker = None
+
     def searcher(self) -> ConceptSearcher:
         """The loaded searcher.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,11 +27,20 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
     Args:
         sessions: factory of database sessions.
         settings: limits and defaults of the service.
+        on_write: called after a write that may have added concepts has
+            committed (the concept index then encodes them).
     """
 
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        *,
+        on_write: Callable[[], None] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._on_write = on_write
 
     def _store(self, session: Session) -> GraphStore:
         return GraphStore(
@@ -132,6 +141,7 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         logger.info(
             "concepts_upserted inserted=%d updated=%d", totals.inserted, totals.updated
         )
+        self._written(totals)
         return convert.upsert_response(totals)
 
     def UpsertEdges(
@@ -149,7 +159,13 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         logger.info(
             "edges_upserted inserted=%d updated=%d", totals.inserted, totals.updated
         )
+        self._written(totals)
         return convert.upsert_response(totals)
+
+    def _written(self, totals: WriteCounts) -> None:
+        # Edge writes create missing concepts, which the counts do not show.
+        if self._on_write is not None and totals.inserted:
+            self._on_write()
 
     def DeleteEdges(
         self, request: pb.DeleteEdgesRequest, context: grpc.ServicerContext

@@ -186,3 +186,26 @@ def test_load_garbled_metadata_raises_index_corrupted(
 
     with pytest.raises(IndexCorrupted, match="metadata"):
         ConceptIndex.load(tmp_path)
+
+
+def _faiss_has_gpu() -> bool:
+    import faiss
+
+    return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _faiss_has_gpu(), reason="faiss without GPU support or GPU")
+def test_flat_index_on_gpu_answers_like_brute_force(
+    corpus: tuple[np.ndarray, np.ndarray],
+) -> None:
+    ids, vectors = corpus
+    queries = _unit_vectors(20, seed=1)
+    index = ConceptIndex.build(ids[:1000], vectors[:1000], embedding_set="test/1")
+    index.add(ids[1000:], vectors[1000:])
+
+    found = index.search(queries, 5)
+    filtered = index.search(queries, 5, allowed_ids=ids[::2])
+
+    np.testing.assert_array_equal(found.ids, _brute_force(vectors, ids, queries, 5))
+    assert np.isin(filtered.ids, ids[::2]).all()

@@ -77,3 +77,33 @@ def test_index_build_fused_reuses_the_text_set(
     assert "text/2" not in out
     index = ConceptIndex.load(sample_database / "indexes" / "fused-v1")
     assert index.embedding_set == "fused/1"
+
+
+def test_index_update_encodes_concepts_imported_after_the_build(
+    sample_database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index", "build", "--no-progress"]) == 0
+    before = ConceptIndex.load(sample_database / "indexes" / "text-v1").count
+    more = CONCEPTNET_SAMPLE / "edges__verbosity__verbosity.csv"
+    assert main(["import", "conceptnet", str(more), "--no-progress"]) == 0
+    capsys.readouterr()
+
+    assert main(["index", "update"]) == 0
+
+    after = ConceptIndex.load(sample_database / "indexes" / "text-v1").count
+    out = capsys.readouterr().out
+    assert after > before
+    assert f"{after - before} new concepts encoded" in out
+
+
+def test_index_build_gloss_text_records_its_mode(sample_database: Path) -> None:
+    from embeddings.sets import EmbeddingSetStore
+    from graph.db import create_db_engine, create_session_factory
+
+    assert main(["index", "build", "--text", "gloss", "--no-progress"]) == 0
+
+    engine = create_db_engine(f"sqlite:///{sample_database / 'conceptkg.db'}")
+    with create_session_factory(engine)() as session:
+        info = EmbeddingSetStore(session).latest("text")
+    engine.dispose()
+    assert info.params == {"text": "gloss"}

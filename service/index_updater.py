@@ -1,0 +1,121 @@
+"""Gives concepts added to the graph vectors in the served set and the live index."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings.incremental import extend_set, is_extendable
+from embeddings.search import ConceptSearcher
+from embeddings.sets import EmbeddingSetStore
+
+logger = logging.getLogger(__name__)
+
+
+class IndexUpdater:
+    """A background thread that indexes new concepts after each graph write.
+
+    :meth:`notify` after a write; the thread then encodes every concept
+    that has no vector in the served set, stores the vectors, adds them to
+    the index and saves the index file. Searches keep being answered
+    meanwhile; a new concept becomes findable once its batch is added.
+
+    Limitations: a concept whose label changes keeps the vector of its old
+    label until the set is rebuilt; two servers on one database each add
+    only what they encoded themselves (the other finds its saved index
+    stale at its next start and rebuilds it from the stored vectors).
+
+    Args:
+        sessions: factory of sessions on the graph database.
+        searcher: the searcher whose index and encoder are extended.
+        on_added: called after vectors were added (to drop cached id lists).
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        searcher: ConceptSearcher,
+        *,
+        on_added: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._searcher = searcher
+        self._on_added = on_added
+        self._condition = threading.Condition()
+        self._requested = 0
+        self._finished = 0
+        self._stopping = False
+        self._thread = threading.Thread(
+            target=self._run, name="index-updater", daemon=True
+        )
+
+    def start(self) -> None:
+        """Start the thread and look once for concepts added while it was off."""
+        self._thread.start()
+        self.notify()
+
+    def notify(self) -> None:
+        """Ask for a pass over new concepts (cheap; passes asked meanwhile merge)."""
+        with self._condition:
+            self._requested += 1
+            self._condition.notify_all()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until every pass asked for so far has finished; False on timeout."""
+        with self._condition:
+            target = self._requested
+            return self._condition.wait_for(
+                lambda: self._finished >= target or self._stopping, timeout_s
+            )
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop after the batch in progress (its commit is kept)."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(
+                    lambda: self._stopping or self._requested > self._finished
+                )
+                if self._stopping:
+                    return
+                target = self._requested
+            try:
+                self._update()
+            except Exception:
+                # The graph write that asked for this pass has committed; a
+                # failed pass is retried on the next notify or restart.
+                logger.error("index_update_failed", exc_info=True)
+            with self._condition:
+                self._finished = target
+                self._condition.notify_all()
+
+    def _update(self) -> None:
+        index = self._searcher.index
+        with self._sessions() as session:
+            info = EmbeddingSetStore(session).by_label(index.embedding_set)
+        if not is_extendable(info):
+            logger.debug("index_update_skipped set=%s kind=%s", info.label, info.kind)
+            return
+        ids, vectors = extend_set(self._sessions, info, self._searcher.encoder)
+        if len(ids) == 0:
+            return
+        index.add(ids, vectors)
+        if index.folder is not None:
+            index.save(index.folder)
+        if self._on_added is not None:
+            self._on_added()
+        logger.info(
+            "index_updated set=%s added=%d vectors=%d",
+            info.label,
+            len(ids),
+            index.count,
+        )

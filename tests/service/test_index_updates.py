@@ -1,0 +1,82 @@
+"""Concepts written through the graph API become searchable without a rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from embeddings.build import build_index, build_text_set
+from embeddings.encoders import TextEncoder
+from embeddings.index import ConceptIndex
+from embeddings.search import ConceptSearcher
+from graph.db import create_session_factory
+from graph.records import EdgeInput
+from graph.store import GraphStore
+from service._generated.conceptkg.v1 import graph_pb2 as pb
+from service.client import ConceptKGClient
+from service.server import RunningServer, create_server
+from service.settings import Settings
+
+Served = tuple[RunningServer, ConceptKGClient, Path]
+
+
+@pytest.fixture
+def served(engine: Engine, encoder: TextEncoder, tmp_path: Path) -> Iterator[Served]:
+    sessions = create_session_factory(engine)
+    with sessions.begin() as session:
+        GraphStore(session).upsert_edges(
+            [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
+        )
+    info = build_text_set(sessions, encoder)
+    folder = tmp_path / "index"
+    with sessions() as session:
+        index = build_index(session, info, folder)
+    settings = Settings(host="127.0.0.1", port=0)
+    running = create_server(settings, engine, ConceptSearcher(index, encoder))
+    client = ConceptKGClient(f"127.0.0.1:{running.port}")
+    yield running, client, folder
+    client.close()
+    running.stop(0)
+
+
+def test_upserted_edge_concepts_become_searchable_and_saved(served: Served) -> None:
+    running, client, folder = served
+    assert running.index_updater is not None
+    edge = pb.EdgeInput(relation="/r/IsA", start="/c/en/kitten", end="/c/en/cat")
+
+    client.upsert_edges([edge])
+    assert running.index_updater.wait_idle(30)
+    found = client.search_concepts("kitten", k=1, plain=True)
+
+    assert found.concepts[0].uri == "/c/en/kitten"
+    assert client.index_status().vectors == 4
+    assert ConceptIndex.load(folder).count == 4
+
+
+def test_upserted_concept_becomes_searchable(served: Served) -> None:
+    running, client, _ = served
+    assert running.index_updater is not None
+
+    client.upsert_concepts([pb.ConceptInput(uri="/c/en/grand_piano")])
+    assert running.index_updater.wait_idle(30)
+    found = client.search_concepts("grand piano", k=1, plain=True)
+
+    assert found.concepts[0].uri == "/c/en/grand_piano"
+
+
+def test_failed_upsert_adds_nothing_to_the_index(served: Served) -> None:
+    running, client, _ = served
+    assert running.index_updater is not None
+    bad = [
+        pb.EdgeInput(relation="/r/IsA", start="/c/en/kitten", end="/c/en/cat"),
+        pb.EdgeInput(relation="/r/IsA", start="c/en/broken", end="/c/en/cat"),
+    ]
+
+    with pytest.raises(Exception, match="broken"):
+        client.upsert_edges(bad)
+    assert running.index_updater.wait_idle(30)
+
+    assert client.index_status().vectors == 2
