@@ -21,7 +21,7 @@ from graph.importers import (
     import_sample,
     import_triples,
 )
-from service import cli_format, cli_index
+from service import cli_format, cli_index, cli_train
 from service.cli_common import (
     EXIT_ERROR,
     EXIT_USAGE,
@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None and args.command == "train":
+        cli_train.reexec_with_malloc_tuning(sys.argv[1:])
     try:
         settings = Settings()
     except ValueError as error:
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(handler=_import_sample)
 
     cli_index.register(commands)
+    cli_train.register(commands)
 
     serve = commands.add_parser("serve", help="serve gRPC until Ctrl-C")
     serve.add_argument("--host")

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from service._generated.conceptkg.v1 import concepts_pb2 as cpb
-from service._generated.conceptkg.v1 import concepts_pb2_grpc, graph_pb2_grpc
+from service._generated.conceptkg.v1 import (
+    concepts_pb2_grpc,
+    graph_pb2_grpc,
+    training_pb2_grpc,
+)
 from service._generated.conceptkg.v1 import graph_pb2 as pb
+from service._generated.conceptkg.v1 import training_pb2 as tpb
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 Item = TypeVar("Item")
@@ -37,6 +42,7 @@ class ConceptKGClient:
         self._channel = grpc.insecure_channel(address)
         self._graph = graph_pb2_grpc.GraphServiceStub(self._channel)
         self._concepts = concepts_pb2_grpc.ConceptServiceStub(self._channel)
+        self._training = training_pb2_grpc.TrainingServiceStub(self._channel)
         self._timeout = timeout_s
 
     def __enter__(self) -> ConceptKGClient:
@@ -320,6 +326,60 @@ class ConceptKGClient:
         """Which embedding set the server's index holds, if any."""
         request = cpb.IndexStatusRequest()
         return self._concepts.IndexStatus(request, timeout=self._timeout)
+
+    # Training -----------------------------------------------------------
+
+    def start_training(
+        self, config: dict[str, Any], *, kind: str = "rgcn"
+    ) -> tpb.TrainingRun:
+        """Queue a training run (it runs in a worker process); returns it."""
+        request = tpb.StartTrainingRequest(kind=kind)
+        request.config.update(config)
+        response = self._training.StartTraining(request, timeout=self._timeout)
+        return response.run
+
+    def watch_run(
+        self, run_id: int, *, timeout_s: float | None = None
+    ) -> Iterator[tpb.RunProgress]:
+        """Progress reports of a run until it finishes (no deadline by default)."""
+        request = tpb.RunRequest(run_id=run_id)
+        yield from self._training.WatchRun(request, timeout=timeout_s)
+
+    def get_run(self, run_id: int) -> tpb.TrainingRun:
+        """A training run: status, config and, once finished, its metrics."""
+        request = tpb.RunRequest(run_id=run_id)
+        return self._training.GetRun(request, timeout=self._timeout)
+
+    def list_runs(self, *, limit: int = 0, status: str = "") -> list[tpb.TrainingRun]:
+        """The newest training runs first."""
+        request = tpb.ListRunsRequest(limit=limit, status=status)
+        return list(self._training.ListRuns(request, timeout=self._timeout).runs)
+
+    def cancel_run(self, run_id: int) -> tpb.TrainingRun:
+        """Ask a run to stop after its current step."""
+        request = tpb.RunRequest(run_id=run_id)
+        return self._training.CancelRun(request, timeout=self._timeout)
+
+    def predict_edges(
+        self,
+        run_id: int,
+        relation: str,
+        *,
+        head: str = "",
+        tail: str = "",
+        k: int = 0,
+        exclude_known: bool = False,
+    ) -> list[tpb.PredictedEdge]:
+        """Missing ends of (head, relation, ?) or (?, relation, tail); give one."""
+        request = tpb.PredictEdgesRequest(
+            run_id=run_id, relation=relation, k=k, exclude_known=exclude_known
+        )
+        if head:
+            request.head = head
+        if tail:
+            request.tail = tail
+        response = self._training.PredictEdges(request, timeout=self._timeout)
+        return list(response.edges)
 
 
 def _batched(

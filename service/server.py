@@ -18,16 +18,21 @@ from service._generated.conceptkg.v1 import (
     concepts_pb2_grpc,
     graph_pb2,
     graph_pb2_grpc,
+    training_pb2,
+    training_pb2_grpc,
 )
 from service.index_updater import IndexUpdater
 from service.servicers.concepts import ConceptServicer, IndexState
 from service.servicers.graph import GraphServicer
+from service.servicers.training import TrainingServicer
 from service.settings import Settings
+from service.training_launcher import TrainingLauncher
 
 logger = logging.getLogger(__name__)
 
 GRAPH_SERVICE = graph_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name
 CONCEPT_SERVICE = concepts_pb2.DESCRIPTOR.services_by_name["ConceptService"].full_name
+TRAINING_SERVICE = training_pb2.DESCRIPTOR.services_by_name["TrainingService"].full_name
 
 
 @dataclass
@@ -37,12 +42,18 @@ class RunningServer:
     server: grpc.Server
     port: int
     health: health.HealthServicer
+    launcher: TrainingLauncher
     index_updater: IndexUpdater | None = None
 
     def stop(self, grace_s: float) -> None:
-        """Report NOT_SERVING, then stop, letting requests finish within grace_s."""
+        """Report NOT_SERVING, then stop, letting requests finish within grace_s.
+
+        Training workers are asked to checkpoint and stop (their runs end as
+        cancelled and can be resumed with ``conceptkg train --resume``).
+        """
         self.health.enter_graceful_shutdown()
         self.server.stop(grace_s).wait()
+        self.launcher.stop_all(timeout_s=max(grace_s, 10.0))
         if self.index_updater is not None:
             self.index_updater.stop()
         logger.info("server_stopped port=%d", self.port)
@@ -82,10 +93,26 @@ def create_server(
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
         ConceptServicer(sessions, settings, state), server
     )
+    launcher = TrainingLauncher(
+        sessions,
+        database_url=engine.url.render_as_string(hide_password=False),
+        datasets_dir=settings.datasets_dir,
+        log_level=settings.log_level,
+    )
+    launcher.fail_lost_runs()
+    training_pb2_grpc.add_TrainingServiceServicer_to_server(
+        TrainingServicer(sessions, settings, launcher), server
+    )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (GRAPH_SERVICE, CONCEPT_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME),
+        (
+            GRAPH_SERVICE,
+            CONCEPT_SERVICE,
+            TRAINING_SERVICE,
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ),
         server,
     )
     address = f"{settings.host}:{settings.port}"
@@ -96,9 +123,13 @@ def create_server(
     server.start()
     if updater is not None:
         updater.start()
-    for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE):
+    for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE, TRAINING_SERVICE):
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     logger.info("server_started address=%s:%d", settings.host, port)
     return RunningServer(
-        server=server, port=port, health=health_servicer, index_updater=updater
+        server=server,
+        port=port,
+        health=health_servicer,
+        launcher=launcher,
+        index_updater=updater,
     )

@@ -55,11 +55,22 @@ class Settings(BaseSettings):
     salience_weight: float = Field(
         default=0.1, ge=0, description="Weight of the degree prior in SearchConcepts."
     )
+    datasets_dir: Path = Field(
+        default=Path(__file__).resolve().parents[1].parent / "shared" / "data",
+        description="Benchmark datasets for training (fb15k-237/, wn18rr/, ...).",
+    )
+    max_training_workers: int = Field(
+        default=1, ge=1, description="Training runs that may run at once."
+    )
     log_level: str = "INFO"
 
     def index_folder(self, name: str, version: int) -> Path:
         """Where the FAISS index of one embedding set version is saved."""
         return self.data_dir / "indexes" / f"{name}-v{version}"
+
+    def runs_folder(self) -> Path:
+        """Where training runs keep their checkpoints and results."""
+        return (self.data_dir / "runs").resolve()
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite under ``data_dir``."""

@@ -18,6 +18,9 @@ from embeddings.errors import (
     InvalidVectors,
     VectorNotFound,
 )
+from embeddings.kg_datasets import DatasetError
+from embeddings.link_predict import UnknownName
+from embeddings.runs import RunNotFinished, RunNotFound
 from embeddings.sets import EmbeddingSetNotFound
 from embeddings.spaces import AlignmentNotFound, SpaceNotFound
 from graph.errors import (
@@ -39,6 +42,10 @@ _CODES: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (EmbeddingSetNotFound, grpc.StatusCode.NOT_FOUND),
     (SpaceNotFound, grpc.StatusCode.NOT_FOUND),
     (AlignmentNotFound, grpc.StatusCode.FAILED_PRECONDITION),
+    (RunNotFound, grpc.StatusCode.NOT_FOUND),
+    (RunNotFinished, grpc.StatusCode.FAILED_PRECONDITION),
+    (UnknownName, grpc.StatusCode.NOT_FOUND),
+    (DatasetError, grpc.StatusCode.INVALID_ARGUMENT),
     (ConceptNotFound, grpc.StatusCode.NOT_FOUND),
     (RelationNotFound, grpc.StatusCode.NOT_FOUND),
     (InvalidURI, grpc.StatusCode.INVALID_ARGUMENT),

@@ -33,8 +33,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
 )
 _TABLES = (
-    "alignments, spaces, concept_vectors, embedding_sets, edges, external_links, "
-    "concepts, relations"
+    "training_events, training_runs, alignments, spaces, concept_vectors, "
+    "embedding_sets, edges, external_links, concepts, relations"
 )
 
 
