@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.runs import ACTIVE, RunStore
@@ -61,7 +62,17 @@ class TrainingLauncher:
         self._lock = threading.Lock()
 
     def fail_lost_runs(self) -> None:
-        """Mark runs failed whose worker is gone (the server stopped meanwhile)."""
+        """Mark runs failed whose worker is gone (the server stopped meanwhile).
+
+        A database that cannot be reached is logged, not raised: the server
+        still starts and answers UNAVAILABLE until it is back.
+        """
+        try:
+            self._fail_lost_runs()
+        except DBAPIError as error:
+            logger.warning("lost_runs_not_checked error=%s", error.orig)
+
+    def _fail_lost_runs(self) -> None:
         with self._sessions.begin() as session:
             store = RunStore(session)
             pids = {
