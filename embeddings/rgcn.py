@@ -214,12 +214,11 @@ class RelationalGraphConv(MessagePassing):  # type: ignore[misc]
             if len(part) == 0:
                 continue
             if self.num_blocks is not None:
-                blocks = part.view(len(part), self.num_blocks, -1)
-                part = torch.einsum("nbi,bio->nbo", blocks, weight).reshape(
-                    len(part), self.out_channels
-                )
-            else:
-                part = part @ weight
+                # One dense product with the block-diagonal matrix: mostly
+                # zeros, but a batched product of many 5x5 blocks runs
+                # about 20x slower on a CPU.
+                weight = torch.block_diag(*weight.unbind(0))
+            part = part @ weight
             parts.append(part)
         if not parts:
             return x_j.new_zeros(0, self.out_channels)
