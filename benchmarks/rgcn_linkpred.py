@@ -148,9 +148,7 @@ def compare_layers(steps: int) -> dict[str, Any]:
     result: dict[str, Any] = {"graph": "wn18rr", "hidden": 200, "num_bases": 4}
     for layer in ("ours", "rgcnconv"):
         for tuned in (True, False):
-            environment = {
-                k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"
-            }
+            environment = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
             if tuned:
                 environment["GLIBC_TUNABLES"] = MALLOC_TUNABLES
             command = [sys.executable, __file__, "--time-layer", layer]

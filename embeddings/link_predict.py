@@ -9,7 +9,7 @@ import numpy as np
 
 from embeddings.errors import EmbeddingError
 from embeddings.link_eval import KnownAnswers
-from embeddings.training import (
+from embeddings.run_files import (
     ENTITIES_FILE,
     ENTITY_NAMES_FILE,
     RELATION_NAMES_FILE,

@@ -1,10 +1,14 @@
 """R-GCN encoder with a DistMult decoder for link prediction (model definitions only).
 
 After Schlichtkrull et al. 2018, "Modeling Relational Data with Graph
-Convolutional Networks". The layer is written for memory: edges are sorted by
-relation once, and each relation's weight transforms only that relation's
-slice of gathered source features, so no (relations x nodes x dim) product is
-ever formed (torch-geometric's ``RGCNConv`` with basis decomposition forms it).
+Convolutional Networks". The layer is written for time and memory on a CPU:
+edges are sorted by (relation, target) once per graph; each source feature is
+gathered, scaled by its mean normalizer and summed into its (target, relation)
+pair, and each relation's weight then transforms only that relation's slice
+of pair sums. No (relations x nodes x dim) product is formed, as
+torch-geometric's ``RGCNConv`` does with basis decomposition, and the products
+shrink from one per edge to one per (target, relation) pair (FB15k-237 with
+inverse edges: 544,230 edges, 149,689 pairs).
 """
 
 from __future__ import annotations
@@ -19,19 +23,23 @@ from torch_geometric.nn import MessagePassing
 
 @dataclass(frozen=True)
 class RelationalEdges:
-    """Message edges sorted by relation, with the per-relation mean normalizer.
+    """Message edges grouped into (target, relation) pairs, sorted by relation.
 
     Attributes:
         edge_index: int64, shape (2, E): source row 0, target row 1.
         edge_type: int64, shape (E,), non-decreasing.
-        slices: E_r boundaries; relation r owns ``slices[r]:slices[r + 1]``.
+        pair_index: int64, shape (E,): the (target, relation) pair of each edge.
+        pair_target: int64, shape (P,): the target node of each pair.
+        pair_slices: relation r owns pairs ``pair_slices[r]:pair_slices[r + 1]``.
         norm: float32, shape (E,): 1 / (number of r-edges into the target).
         num_nodes: number of nodes the edges may touch.
     """
 
     edge_index: Tensor
     edge_type: Tensor
-    slices: tuple[int, ...]
+    pair_index: Tensor
+    pair_target: Tensor
+    pair_slices: tuple[int, ...]
     norm: Tensor
     num_nodes: int
 
@@ -39,7 +47,7 @@ class RelationalEdges:
     def build(
         cls, edge_index: Tensor, edge_type: Tensor, num_relations: int, num_nodes: int
     ) -> RelationalEdges:
-        """Sort edges by relation and compute each edge's normalizer.
+        """Sort edges by (relation, target) and group them into pairs.
 
         Args:
             edge_index: int64, shape (2, E).
@@ -47,24 +55,38 @@ class RelationalEdges:
             num_relations: number of relation types (inverses included).
             num_nodes: number of nodes.
         """
-        order = torch.argsort(edge_type, stable=True)
-        edge_index, edge_type = edge_index[:, order], edge_type[order]
-        counts = torch.bincount(edge_type, minlength=num_relations)
-        slices = (0, *torch.cumsum(counts, 0).tolist())
-        # Edges into the same (target, relation) pair share one normalizer.
-        key = edge_index[1] * num_relations + edge_type
-        per_key = torch.bincount(key, minlength=num_nodes * num_relations)
-        norm = 1.0 / per_key[key].to(torch.float32)
-        return cls(
-            edge_index, edge_type, tuple(int(s) for s in slices), norm, num_nodes
+        key = edge_type * num_nodes + edge_index[1]
+        order = torch.argsort(key, stable=True)
+        edge_index, edge_type, key = edge_index[:, order], edge_type[order], key[order]
+        pairs, pair_index, counts = torch.unique_consecutive(
+            key, return_inverse=True, return_counts=True
         )
+        per_relation = torch.bincount(pairs // num_nodes, minlength=num_relations)
+        slices = (0, *torch.cumsum(per_relation, 0).tolist())
+        norm = 1.0 / counts[pair_index].to(torch.float32)
+        return cls(
+            edge_index,
+            edge_type,
+            pair_index,
+            pairs % num_nodes,
+            tuple(int(s) for s in slices),
+            norm,
+            num_nodes,
+        )
+
+    @property
+    def num_relations(self) -> int:
+        """Relation types the edges were grouped by."""
+        return len(self.pair_slices) - 1
 
     def to(self, device: torch.device) -> RelationalEdges:
         """The same edges on another device."""
         return RelationalEdges(
             self.edge_index.to(device),
             self.edge_type.to(device),
-            self.slices,
+            self.pair_index.to(device),
+            self.pair_target.to(device),
+            self.pair_slices,
             self.norm.to(device),
             self.num_nodes,
         )
@@ -81,7 +103,7 @@ class RelationalEdges:
         return RelationalEdges.build(
             self.edge_index[:, keep],
             self.edge_type[keep],
-            len(self.slices) - 1,
+            self.num_relations,
             self.num_nodes,
         )
 
@@ -180,20 +202,44 @@ class RelationalGraphConv(MessagePassing):  # type: ignore[misc]
 
         Args:
             x: float, shape (N, in_channels).
-            edges: message edges sorted by relation (see RelationalEdges).
+            edges: message edges grouped into pairs (see RelationalEdges).
             root_mask: float, shape (N, 1): multiplies the self-loop term
                 (self-loop dropout); None keeps every self-loop.
 
         Returns:
             float, shape (N, out_channels).
         """
-        out: Tensor = self.propagate(
-            edges.edge_index,
+        # Sum each pair's normalized source features: a message-passing step
+        # whose "targets" are the (target, relation) pairs.
+        sums: Tensor = self.propagate(
+            torch.stack([edges.edge_index[0], edges.pair_index]),
             x=x,
             norm=edges.norm,
-            slices=edges.slices,
-            size=(x.size(0), x.size(0)),
+            size=(x.size(0), len(edges.pair_target)),
         )
+        sizes = [
+            end - start
+            for start, end in zip(
+                edges.pair_slices, edges.pair_slices[1:], strict=False
+            )
+        ]
+        # split, not sums[start:end]: the backward of each slice would
+        # allocate a zero gradient the size of all of sums, per relation.
+        parts = []
+        weights = self.relation_weights()
+        for part, weight in zip(torch.split(sums, sizes), weights, strict=True):
+            if len(part) == 0:
+                continue
+            if self.num_blocks is not None:
+                # One dense product with the block-diagonal matrix: mostly
+                # zeros, but a batched product of many 5x5 blocks runs
+                # about 20x slower on a CPU.
+                blocks = weight.unbind(0)
+                weight = torch.block_diag(*blocks)  # type: ignore[no-untyped-call]
+            parts.append(part @ weight)
+        out = x.new_zeros(x.size(0), self.out_channels)
+        if parts:
+            out = out.index_add(0, edges.pair_target, torch.cat(parts, dim=0))
         root = x @ self.root
         if root_mask is not None:
             root = root * root_mask
@@ -202,27 +248,9 @@ class RelationalGraphConv(MessagePassing):  # type: ignore[misc]
             out = out + self.bias
         return out
 
-    def message(self, x_j: Tensor, norm: Tensor, slices: tuple[int, ...]) -> Tensor:
-        """Transform each relation's slice of source features by its weight."""
-        sizes = [end - start for start, end in zip(slices, slices[1:], strict=False)]
-        # split, not x_j[start:end]: the backward of each slice would
-        # allocate a zero gradient the size of all of x_j, per relation.
-        parts = []
-        for part, weight in zip(
-            torch.split(x_j, sizes), self.relation_weights(), strict=True
-        ):
-            if len(part) == 0:
-                continue
-            if self.num_blocks is not None:
-                # One dense product with the block-diagonal matrix: mostly
-                # zeros, but a batched product of many 5x5 blocks runs
-                # about 20x slower on a CPU.
-                weight = torch.block_diag(*weight.unbind(0))
-            part = part @ weight
-            parts.append(part)
-        if not parts:
-            return x_j.new_zeros(0, self.out_channels)
-        return torch.cat(parts, dim=0) * norm.unsqueeze(1)
+    def message(self, x_j: Tensor, norm: Tensor) -> Tensor:
+        """A source feature scaled by its edge's mean normalizer."""
+        return x_j * norm.unsqueeze(1)
 
 
 class RGCNEncoder(nn.Module):

@@ -21,9 +21,10 @@ from embeddings.kg_datasets import (
     load_benchmark,
     load_graph_dataset,
 )
+from embeddings.run_files import CHECKPOINT_FILE, ENTITIES_FILE
 from embeddings.runs import RunInfo, RunStore
 from embeddings.sets import EmbeddingSetStore
-from embeddings.training import CHECKPOINT_FILE, Progress, RGCNTrainer
+from embeddings.training import Progress, RGCNTrainer
 from embeddings.training_config import RGCNConfig
 from embeddings.vectors import normalize_rows
 from graph.models import Relation
@@ -174,7 +175,7 @@ def _write_entity_set(
     """Store the run's entity vectors (unit length) as a ready ``rgcn`` set."""
     assert dataset.entity_ids is not None
     vectors = normalize_rows(
-        np.load(run_dir / "entities.npy").astype(np.float32), name="entity vectors"
+        np.load(run_dir / ENTITIES_FILE).astype(np.float32), name="entity vectors"
     )
     with sessions.begin() as session:
         store = EmbeddingSetStore(session)

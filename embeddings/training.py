@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -29,21 +27,24 @@ from embeddings.curves import save_training_curve
 from embeddings.kg_datasets import TripleDataset
 from embeddings.link_eval import KnownAnswers, evaluate_link_prediction
 from embeddings.rgcn import RGCNLinkPredictor, message_edges
+from embeddings.run_files import (
+    BEST_FILE,
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    CURVE_FILE,
+    ENTITIES_FILE,
+    ENTITY_NAMES_FILE,
+    METRICS_FILE,
+    RELATION_NAMES_FILE,
+    RELATIONS_FILE,
+    TRAIN_FILE,
+    save_torch,
+    write_atomically,
+)
 from embeddings.training_config import RGCNConfig
 from embeddings.training_steps import StepData, epoch_order, step_loss, steps_per_epoch
 
 logger = logging.getLogger(__name__)
-
-CONFIG_FILE = "config.json"
-CHECKPOINT_FILE = "checkpoint.pt"
-BEST_FILE = "best.pt"
-ENTITIES_FILE = "entities.npy"
-RELATIONS_FILE = "relations.npy"
-ENTITY_NAMES_FILE = "entities.txt"
-RELATION_NAMES_FILE = "relations.txt"
-TRAIN_FILE = "train.npy"
-METRICS_FILE = "metrics.json"
-CURVE_FILE = "curve.png"
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ class RGCNTrainer:
         self._scaler = torch.amp.GradScaler("cuda", enabled=self._amp)
         self._state = _State()
         run_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomically(
+        write_atomically(
             run_dir / CONFIG_FILE, config.model_dump_json(indent=2).encode()
         )
 
@@ -296,7 +297,7 @@ class RGCNTrainer:
                     state.epoch,
                     0,
                 )
-                _save_torch(self.run_dir / BEST_FILE, self.model.state_dict())
+                save_torch(self.run_dir / BEST_FILE, self.model.state_dict())
             else:
                 state.stale_evals += 1
                 if state.stale_evals >= config.patience:
@@ -360,7 +361,7 @@ class RGCNTrainer:
         names = {ENTITY_NAMES_FILE: self.dataset.entities}
         names[RELATION_NAMES_FILE] = self.dataset.relations
         for file_name, values in names.items():
-            _write_atomically(self.run_dir / file_name, "\n".join(values).encode())
+            write_atomically(self.run_dir / file_name, "\n".join(values).encode())
         epochs = max(1, state.epoch)
         result = TrainingResult(
             epochs=state.epoch,
@@ -374,7 +375,7 @@ class RGCNTrainer:
             test=test,
             history=state.history,
         )
-        _write_atomically(
+        write_atomically(
             self.run_dir / METRICS_FILE, json.dumps(asdict(result), indent=2).encode()
         )
         save_training_curve(state.history, self.run_dir / CURVE_FILE)
@@ -393,7 +394,7 @@ class RGCNTrainer:
 
     def _save_checkpoint(self) -> None:
         state = self._state
-        _save_torch(
+        save_torch(
             self.run_dir / CHECKPOINT_FILE,
             {
                 "model": self.model.state_dict(),
@@ -433,26 +434,3 @@ class RGCNTrainer:
 
     def _elapsed(self) -> float:
         return self._state.train_seconds
-
-
-def _save_torch(path: Path, payload: Any) -> None:
-    """torch.save through a temporary file and a rename (never half-written)."""
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        torch.save(payload, temp_name)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

@@ -50,15 +50,18 @@ def test_layer_matches_rgcnconv_outputs_and_gradients(
     )
 
 
-def test_relational_edges_are_sorted_with_mean_normalizer() -> None:
+def test_relational_edges_group_target_relation_pairs_with_mean_normalizer() -> None:
     edge_index = torch.tensor([[0, 1, 2, 3], [4, 4, 4, 5]])
     edge_type = torch.tensor([1, 0, 1, 1])
 
     edges = RelationalEdges.build(edge_index, edge_type, 2, 6)
 
     assert edges.edge_type.tolist() == [0, 1, 1, 1]
-    assert edges.slices == (0, 1, 4)
-    # Into node 4: one edge of relation 0, two of relation 1; node 5: one.
+    assert edges.edge_index[0].tolist() == [1, 0, 2, 3]
+    # Pairs: (4, r0) <- 1; (4, r1) <- 0, 2; (5, r1) <- 3.
+    assert edges.pair_index.tolist() == [0, 1, 1, 2]
+    assert edges.pair_target.tolist() == [4, 4, 5]
+    assert edges.pair_slices == (0, 1, 3)
     assert edges.norm.tolist() == [1.0, 0.5, 0.5, 1.0]
 
 

@@ -13,15 +13,15 @@ import torch
 from sqlalchemy import Engine
 
 from embeddings.kg_datasets import DatasetError, TripleDataset
-from embeddings.train_job import validate_config
-from embeddings.training import (
+from embeddings.run_files import (
     BEST_FILE,
     CHECKPOINT_FILE,
     CONFIG_FILE,
     CURVE_FILE,
     METRICS_FILE,
-    RGCNTrainer,
 )
+from embeddings.train_job import validate_config
+from embeddings.training import RGCNTrainer
 from embeddings.training_config import RGCNConfig
 from graph.db import create_session_factory
 from graph.records import EdgeInput
