@@ -15,9 +15,9 @@ class RGCNConfig(BaseModel):
     Scoring ``negative_sampling`` is the paper's: each positive triple is
     paired with ``negatives`` corrupted ones (head or tail replaced at
     random) under a binary cross-entropy loss. ``one_to_n`` scores every
-    entity for each (entity, relation) query of a batch against the set of
-    its true answers (KvsAll with label smoothing), which trains DistMult
-    decoders much faster per epoch.
+    entity, or ``candidates`` sampled ones, for each (entity, relation) query
+    of a batch against the set of its true answers (KvsAll with label
+    smoothing), which trains DistMult decoders in far fewer epochs.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -40,6 +40,12 @@ class RGCNConfig(BaseModel):
         default=0, ge=0, description="training edges sampled per step; 0 = all"
     )
     batch_size: int = Field(default=4096, ge=1, description="queries per one_to_n step")
+    candidates: int = Field(
+        default=0,
+        ge=0,
+        description="entities scored per one_to_n batch: 0 = all, else this many "
+        "drawn at random plus the batch's true answers",
+    )
     label_smoothing: float = Field(default=0.1, ge=0, lt=1)
     lr: float = Field(default=0.01, gt=0, le=10)
     regularization: float = Field(default=0.01, ge=0)

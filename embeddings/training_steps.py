@@ -75,7 +75,9 @@ def step_loss(
     entities: Tensor = model.encoder(edges, root_mask)
     relations: Tensor = model.decoder.relation
     if config.scoring == "one_to_n":
-        scores, targets = _one_to_n_scores(model, config, data, items, entities)
+        scores, targets = _one_to_n_scores(
+            model, config, data, items, entities, generator
+        )
         loss = F.binary_cross_entropy_with_logits(scores, targets)
         used = entities
     else:
@@ -137,26 +139,42 @@ def _one_to_n_scores(
     data: StepData,
     items: Tensor,
     entities: Tensor,
+    generator: torch.Generator,
 ) -> tuple[Tensor, Tensor]:
-    """Scores of every entity for a batch of queries, and smoothed targets."""
+    """Scores of the candidate entities for a batch of queries, and targets.
+
+    Candidates are every entity, or with ``config.candidates`` that many
+    uniformly drawn entities plus every true answer of the batch (shared
+    by the batch's queries), so each query still sees all its answers.
+    """
     queries = data.queries
-    keys = queries.keys[items.numpy()]
-    query_entities = torch.as_tensor(keys // queries.num_relations)
-    query_relations = torch.as_tensor(keys % queries.num_relations)
+    picked = items.numpy()
+    keys = queries.keys[picked]
     device = entities.device
-    scores = model.decoder.score_all(
-        entities, query_entities.to(device), query_relations.to(device)
-    )
-    starts = queries.offsets[items.numpy()]
-    ends = queries.offsets[items.numpy() + 1]
-    rows = np.repeat(np.arange(len(items)), ends - starts)
-    columns = np.concatenate(
+    query_entities = torch.as_tensor(keys // queries.num_relations, device=device)
+    query_relations = torch.as_tensor(keys % queries.num_relations, device=device)
+    starts, ends = queries.offsets[picked], queries.offsets[picked + 1]
+    rows = np.repeat(np.arange(len(picked)), ends - starts)
+    answers = np.concatenate(
         [queries.answers[s:e] for s, e in zip(starts, ends, strict=True)]
     )
+    if config.candidates and config.candidates < data.num_entities:
+        drawn = torch.randint(
+            data.num_entities, (config.candidates,), generator=generator
+        ).numpy()
+        candidates, columns = np.unique(
+            np.concatenate([answers, drawn]), return_inverse=True
+        )
+        columns = columns[: len(answers)]
+        chosen = entities[torch.as_tensor(candidates, device=device)]
+    else:
+        columns, chosen = answers, entities
+    query = entities[query_entities] * model.decoder.relation[query_relations]
+    scores = query @ chosen.t()
     targets = torch.zeros_like(scores, dtype=torch.float32)
     targets[
         torch.as_tensor(rows, device=device), torch.as_tensor(columns, device=device)
     ] = 1.0
     smoothing = config.label_smoothing
-    targets = (1.0 - smoothing) * targets + smoothing / data.num_entities
+    targets = (1.0 - smoothing) * targets + smoothing / scores.shape[1]
     return scores.float(), targets

@@ -29,6 +29,7 @@ _CONFIG_FLAGS: list[tuple[str, type, str]] = [
     ("negatives", int, "negatives per positive (negative_sampling)"),
     ("graph-batch-size", int, "training edges sampled per step; 0 = all"),
     ("batch-size", int, "queries per step (one_to_n)"),
+    ("candidates", int, "entities scored per one_to_n batch; 0 = all"),
     ("lr", float, "learning rate"),
     ("edge-dropout", float, "share of message edges dropped per step"),
     ("eval-every", int, "epochs between validations"),

@@ -77,11 +77,19 @@ def _config(**overrides: object) -> RGCNConfig:
     return RGCNConfig.model_validate(values)
 
 
-@pytest.mark.parametrize("scoring", ["negative_sampling", "one_to_n"])
+@pytest.mark.parametrize(
+    "scoring",
+    [
+        {"scoring": "negative_sampling"},
+        {"scoring": "one_to_n"},
+        {"scoring": "one_to_n", "candidates": 20},
+    ],
+    ids=["negative_sampling", "one_to_n", "one_to_n_candidates"],
+)
 def test_trainer_learns_symmetric_relation_to_mrr_near_one(
-    symmetric: TripleDataset, tmp_path: Path, scoring: str
+    symmetric: TripleDataset, tmp_path: Path, scoring: dict[str, object]
 ) -> None:
-    result = RGCNTrainer(_config(scoring=scoring), symmetric, tmp_path).fit()
+    result = RGCNTrainer(_config(**scoring), symmetric, tmp_path).fit()
 
     assert result.test["mrr"] > 0.9
     assert result.stopped == "completed" and result.epochs == 60
@@ -106,8 +114,13 @@ def test_trainer_writes_config_checkpoint_curve_and_metrics(
 
 @pytest.mark.parametrize(
     "overrides",
-    [{}, {"graph_batch_size": 9}, {"scoring": "one_to_n", "batch_size": 7}],
-    ids=["full_batch", "sampled_graph", "one_to_n"],
+    [
+        {},
+        {"graph_batch_size": 9},
+        {"scoring": "one_to_n", "batch_size": 7},
+        {"scoring": "one_to_n", "batch_size": 7, "candidates": 10},
+    ],
+    ids=["full_batch", "sampled_graph", "one_to_n", "one_to_n_candidates"],
 )
 def test_resumed_run_follows_the_uninterrupted_trajectory(
     symmetric: TripleDataset, tmp_path: Path, overrides: dict[str, object]
