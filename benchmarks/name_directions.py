@@ -226,9 +226,11 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         len(ids),
         time.perf_counter() - began,
     )
+    began = time.perf_counter()
     index = ConceptIndex.build(
-        ids, unit_rows(rng, len(ids)), embedding_set="bench/1", kind="flat"
+        ids, unit_rows(rng, len(ids)), embedding_set="bench/1", kind=args.index_kind
     )
+    build_s = time.perf_counter() - began
     searcher = ConceptSearcher(index, TextEncoder())
     queries = unit_rows(rng, args.queries)
     engine = create_db_engine(url)
@@ -261,6 +263,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "k": args.k,
         "batch_size": args.batch_size,
         "index_kind": index.kind,
+        "index_build_s": round(build_s, 1),
         "service_vectors_per_s": round(service_rate),
         "faiss_vectors_per_s": round(faiss_rate),
         "overhead_ratio": round(faiss_rate / service_rate, 3),
@@ -288,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--round-size", type=int, default=10_240)
     parser.add_argument("--single", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261204)
+    parser.add_argument("--index-kind", choices=["flat", "hnsw", "ivf"], default="flat")
     args = parser.parse_args(argv)
     flags = ("concepts", "queries", "batch_size", "round_size", "k", "single")
     for flag in flags:

@@ -186,3 +186,16 @@ def test_validate_config_rejects_unknown_relation_by_name(engine: Engine) -> Non
     with pytest.raises(DatasetError, match="unknown relation '/r/PartOf'"):
         validate_config(stored, sessions, SHARED_DATA)
     assert validate_config({"dataset": "graph"}, sessions, SHARED_DATA).epochs == 100
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_trainer_on_gpu_with_mixed_precision_learns_the_relation(
+    symmetric: TripleDataset, tmp_path: Path
+) -> None:
+    config = _config(device="cuda", amp=True, scoring="one_to_n")
+
+    result = RGCNTrainer(config, symmetric, tmp_path).fit()
+
+    assert result.device == "cuda"
+    assert result.test["mrr"] > 0.9
