@@ -211,6 +211,36 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def evaluate_run(run_dir: Path) -> dict[str, Any]:
+    """Test figures of a run's best model so far (for a run still in progress).
+
+    Reads the run's config and ``best.pt`` and evaluates on the full test
+    split; the training log holds the epochs and times that led there.
+    """
+    import torch
+
+    from embeddings.kg_datasets import load_benchmark
+    from embeddings.run_files import BEST_FILE, CONFIG_FILE
+    from embeddings.training import RGCNTrainer
+    from embeddings.training_config import RGCNConfig
+
+    config = RGCNConfig.model_validate_json((run_dir / CONFIG_FILE).read_text())
+    dataset = load_benchmark(config.dataset, DATA)
+    with tempfile.TemporaryDirectory() as scratch:
+        trainer = RGCNTrainer(config, dataset, Path(scratch))
+    trainer.model.load_state_dict(torch.load(run_dir / BEST_FILE))
+    test = trainer.evaluate(dataset.test)
+    return {
+        "dataset": config.dataset,
+        "run_dir": str(run_dir),
+        "mrr": round(test["mrr"], 4),
+        "hits_at_1": round(test["hits_at_1"], 4),
+        "hits_at_3": round(test["hits_at_3"], 4),
+        "hits_at_10": round(test["hits_at_10"], 4),
+        "partial": True,
+    }
+
+
 def main() -> int:
     """Parse flags, train (and compare), print the JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -224,11 +254,17 @@ def main() -> int:
     )
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--time-layer", choices=["ours", "rgcnconv"])
+    parser.add_argument(
+        "--evaluate-run", type=Path, help="test figures of a run's best.pt so far"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     if args.time_layer:
         sys.stdout.write(json.dumps(time_layer_steps(args.time_layer, args.steps)))
         sys.stdout.write("\n")
+        return 0
+    if args.evaluate_run:
+        sys.stdout.write(json.dumps(evaluate_run(args.evaluate_run)) + "\n")
         return 0
     if "GLIBC_TUNABLES" not in os.environ:
         # The workers train with these; so does this benchmark.
