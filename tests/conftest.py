@@ -33,6 +33,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
 )
 _TABLES = (
+    "paper_vectors, paper_concepts, papers, "
     "alignments, spaces, concept_vectors, embedding_sets, edges, external_links, "
     "concepts, relations"
 )

@@ -17,7 +17,8 @@ from tests.conftest import throwaway_postgres_database
 
 GRAPH_TABLES = {"concepts", "relations", "edges", "external_links"}
 EMBEDDING_TABLES = {"embedding_sets", "concept_vectors", "spaces", "alignments"}
-ALL_TABLES = GRAPH_TABLES | EMBEDDING_TABLES
+PAPER_TABLES = {"papers", "paper_concepts", "paper_vectors"}
+ALL_TABLES = GRAPH_TABLES | EMBEDDING_TABLES | PAPER_TABLES
 
 
 @pytest.fixture
@@ -114,3 +115,16 @@ def test_schema_diff_dropped_index_is_reported(empty_engine: Engine) -> None:
     assert [(kind, index.name) for kind, index in diff] == [
         ("add_index", "ix_edges_weight")
     ]
+
+
+def test_downgrade_to_0003_removes_only_the_paper_tables(
+    empty_engine: Engine,
+) -> None:
+    migrate.upgrade(empty_engine)
+
+    migrate.downgrade(empty_engine, "0003")
+
+    assert _tables(empty_engine) == GRAPH_TABLES | EMBEDDING_TABLES
+    migrate.upgrade(empty_engine)
+    assert _tables(empty_engine) == ALL_TABLES
+    assert _schema_diff(empty_engine) == []
