@@ -17,7 +17,6 @@ object.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import logging
 import math
@@ -35,15 +34,8 @@ from embeddings.build import load_or_rebuild_index  # noqa: E402
 from embeddings.concept_linker import ConceptLinker  # noqa: E402
 from embeddings.encoders import TextEncoder  # noqa: E402
 from embeddings.incremental import extend_set  # noqa: E402
-from embeddings.paper_corpus import PaperCorpus  # noqa: E402
-from embeddings.paper_ingest import ingest_papers, model_name  # noqa: E402
+from embeddings.paper_ingest import ingest_papers  # noqa: E402
 from embeddings.paper_records import PaperInput  # noqa: E402
-from embeddings.paper_search import (  # noqa: E402
-    SIGNALS,
-    PaperSearcher,
-    RankConfig,
-    fuse,
-)
 from embeddings.search import ConceptSearcher  # noqa: E402
 from embeddings.sets import EmbeddingSetStore  # noqa: E402
 from graph import migrate  # noqa: E402
@@ -80,7 +72,9 @@ def read_beir(folder: Path) -> tuple[list[PaperInput], dict[str, str], dict]:
 
 def ndcg_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
     """Binary-relevance nDCG@k."""
-    dcg = sum(1 / math.log2(i + 2) for i, doc in enumerate(ranked[:k]) if doc in relevant)
+    dcg = sum(
+        1 / math.log2(i + 2) for i, doc in enumerate(ranked[:k]) if doc in relevant
+    )
     ideal = sum(1 / math.log2(i + 2) for i in range(min(k, len(relevant))))
     return dcg / ideal if ideal else 0.0
 

@@ -63,7 +63,10 @@ class PaperFilters:
     @property
     def active(self) -> bool:
         """Whether any filter is set."""
-        return any(v is not None for v in (self.year_min, self.year_max, self.venue, self.author))
+        return any(
+            v is not None
+            for v in (self.year_min, self.year_max, self.venue, self.author)
+        )
 
 
 class PaperCorpus:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -56,7 +57,9 @@ class PaperConcept(Base):
     """
 
     __tablename__ = "paper_concepts"
-    __table_args__ = (Index("ix_paper_concepts_concept_weight", "concept_id", "weight"),)
+    __table_args__ = (
+        Index("ix_paper_concepts_concept_weight", "concept_id", "weight"),
+    )
 
     paper_id: Mapped[int] = mapped_column(
         BigKey, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
@@ -87,4 +90,3 @@ class PaperVector(Base):
     model: Mapped[str] = mapped_column(Text, primary_key=True)
     part: Mapped[int] = mapped_column(Integer, primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
-

@@ -80,11 +80,14 @@ def parse_paper(data: Any, position: str) -> PaperInput:
         InvalidPaper: naming the position and the bad field.
     """
     if not isinstance(data, dict):
-        raise InvalidPaper(position, f"expected a JSON object, got {type(data).__name__}")
+        raise InvalidPaper(
+            position, f"expected a JSON object, got {type(data).__name__}"
+        )
     unknown = sorted(set(data) - _FIELDS)
     if unknown:
         raise InvalidPaper(
-            position, f"unknown field {unknown[0]!r}; fields: {', '.join(sorted(_FIELDS))}"
+            position,
+            f"unknown field {unknown[0]!r}; fields: {', '.join(sorted(_FIELDS))}",
         )
     paper_id = data.get("id")
     if not isinstance(paper_id, str) or not paper_id.strip():
@@ -94,7 +97,9 @@ def parse_paper(data: Any, position: str) -> PaperInput:
     title = _text(data, "title", position, MAX_TITLE_CHARS)
     abstract = _text(data, "abstract", position, MAX_ABSTRACT_CHARS)
     if not title.strip() and not abstract.strip():
-        raise InvalidPaper(position, f"paper {paper_id!r} has neither title nor abstract")
+        raise InvalidPaper(
+            position, f"paper {paper_id!r} has neither title nor abstract"
+        )
     year = data.get("year")
     if year is not None and (
         isinstance(year, bool) or not isinstance(year, int) or not 0 < year < 10000
@@ -162,5 +167,7 @@ def _text(data: dict[str, Any], field: str, position: str, limit: int) -> str:
     if not isinstance(value, str):
         raise InvalidPaper(position, f"{field!r} must be a string")
     if len(value) > limit:
-        raise InvalidPaper(position, f"{field} has {len(value)} characters, over {limit}")
+        raise InvalidPaper(
+            position, f"{field} has {len(value)} characters, over {limit}"
+        )
     return value

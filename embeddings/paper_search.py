@@ -96,6 +96,15 @@ class PaperHit:
 
 
 @dataclass(frozen=True)
+class PaperResults:
+    """Hits of a search, and the concepts found in its query (direct, with
+    their share of the query's concept weight)."""
+
+    hits: list[PaperHit]
+    query_concepts: list[ConceptMatch]
+
+
+@dataclass(frozen=True)
 class _Expanded:
     weight: float
     via: str
@@ -167,10 +176,10 @@ class PaperSearcher:
         query: str,
         k: int,
         filters: PaperFilters | None = None,
-    ) -> list[PaperHit]:
+    ) -> PaperResults:
         """The k best papers for a query, each with its explanation."""
         if self.corpus.size == 0:
-            return []
+            return PaperResults([], [])
         signals = self.signals(session, query)
         fused = fuse(signals.scores, self.config.weights)
         mask = self.corpus.mask(filters or PaperFilters())
@@ -178,8 +187,9 @@ class PaperSearcher:
         names = GraphStore(session).concepts_by_ids(
             {int(self.corpus.concept_ids[col]) for col in signals.concepts}
             | {e.source for e in signals.concepts.values()}
+            | {cid for cid, _ in signals.query_concepts}
         )
-        return [
+        hits = [
             PaperHit(
                 paper=self.corpus.papers[row],
                 score=float(fused[row]),
@@ -188,6 +198,21 @@ class PaperSearcher:
             )
             for row in rows
         ]
+        total = sum(weight for _, weight in signals.query_concepts) or 1.0
+        named = [
+            ConceptMatch(
+                uri=names[cid][0],
+                label=names[cid][1],
+                via="direct",
+                source=names[cid][0],
+                direction="",
+                contribution=weight / total,
+            )
+            for cid, weight in signals.query_concepts
+            if cid in names
+        ]
+        named.sort(key=lambda match: (-match.contribution, match.uri))
+        return PaperResults(hits, named)
 
     def similar(
         self, session: Session, query: str | PaperRecord, k: int
@@ -219,7 +244,7 @@ class PaperSearcher:
         if exclude >= 0:
             mask[exclude] = False
         shared = {
-            col: _Expanded(float(weights[col]), "shared", 0, "")
+            int(col): _Expanded(float(weights[col]), "shared", 0, "")
             for col in np.flatnonzero(weights)
         }
         names = GraphStore(session).concepts_by_ids(
@@ -245,7 +270,9 @@ class PaperSearcher:
         for concept_id, weight in base.items():
             col = corpus.column_of.get(concept_id)
             if col is not None:
-                found[col] = _Expanded(weight * corpus.idf[col], "direct", concept_id, "")
+                found[col] = _Expanded(
+                    weight * corpus.idf[col], "direct", concept_id, ""
+                )
         relations = {relation for relation, _ in self.config.decay}
         per_source: Counter[int] = Counter()
         for hop in one_hop(session, base, relations):

@@ -55,7 +55,7 @@ _BREAK = regex.compile(r"[.,;:!?()\[\]{}\"“”/|]|\s[-–—]+\s")
 # digit, or directly by an upper-case word (abstracts whose sentences were
 # joined without a space: "disabilities.A line").
 _SENTENCE_END = regex.compile(
-    r"(?<=[.!?])\s+(?=[\p{Lu}\p{N}])|(?<=\p{Ll}{2}[.!?])(?=\p{Lu}\p{Ll})"
+    r"(?<=[.!?])\s+(?=[\p{Lu}\p{N}])|(?<=\p{Ll}{2}[.!?])(?=\p{Lu}[\p{Ll}\s])"
 )
 
 
@@ -76,7 +76,8 @@ class Phrases:
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens of a text, punctuation dropped."""
-    return _WORD.findall(text.casefold())
+    found: list[str] = _WORD.findall(text.casefold())
+    return found
 
 
 def chunks(text: str) -> list[list[str]]:

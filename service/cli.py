@@ -21,7 +21,7 @@ from graph.importers import (
     import_sample,
     import_triples,
 )
-from service import cli_format, cli_index
+from service import cli_format, cli_index, cli_papers
 from service.cli_common import (
     EXIT_ERROR,
     EXIT_USAGE,
@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.set_defaults(handler=_import_sample)
 
     cli_index.register(commands)
+    cli_papers.register(commands)
 
     serve = commands.add_parser("serve", help="serve gRPC until Ctrl-C")
     serve.add_argument("--host")

@@ -18,16 +18,20 @@ from service._generated.conceptkg.v1 import (
     concepts_pb2_grpc,
     graph_pb2,
     graph_pb2_grpc,
+    papers_pb2,
+    papers_pb2_grpc,
 )
 from service.index_updater import IndexUpdater
 from service.servicers.concepts import ConceptServicer, IndexState
 from service.servicers.graph import GraphServicer
+from service.servicers.papers import PaperServicer
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 GRAPH_SERVICE = graph_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name
 CONCEPT_SERVICE = concepts_pb2.DESCRIPTOR.services_by_name["ConceptService"].full_name
+PAPER_SERVICE = papers_pb2.DESCRIPTOR.services_by_name["PaperService"].full_name
 
 
 @dataclass
@@ -82,10 +86,22 @@ def create_server(
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
         ConceptServicer(sessions, settings, state), server
     )
+    papers_pb2_grpc.add_PaperServiceServicer_to_server(
+        PaperServicer(
+            sessions, settings, state, on_write=updater.notify if updater else None
+        ),
+        server,
+    )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (GRAPH_SERVICE, CONCEPT_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME),
+        (
+            GRAPH_SERVICE,
+            CONCEPT_SERVICE,
+            PAPER_SERVICE,
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ),
         server,
     )
     address = f"{settings.host}:{settings.port}"
@@ -96,7 +112,7 @@ def create_server(
     server.start()
     if updater is not None:
         updater.start()
-    for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE):
+    for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE, PAPER_SERVICE):
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     logger.info("server_started address=%s:%d", settings.host, port)
     return RunningServer(

@@ -18,6 +18,7 @@ from embeddings.errors import (
     InvalidVectors,
     VectorNotFound,
 )
+from embeddings.paper_errors import InvalidPaper, PaperNotFound
 from embeddings.sets import EmbeddingSetNotFound
 from embeddings.spaces import AlignmentNotFound, SpaceNotFound
 from graph.errors import (
@@ -37,6 +38,8 @@ _CODES: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (DimensionMismatch, grpc.StatusCode.INVALID_ARGUMENT),
     (VectorNotFound, grpc.StatusCode.NOT_FOUND),
     (EmbeddingSetNotFound, grpc.StatusCode.NOT_FOUND),
+    (InvalidPaper, grpc.StatusCode.INVALID_ARGUMENT),
+    (PaperNotFound, grpc.StatusCode.NOT_FOUND),
     (SpaceNotFound, grpc.StatusCode.NOT_FOUND),
     (AlignmentNotFound, grpc.StatusCode.FAILED_PRECONDITION),
     (ConceptNotFound, grpc.StatusCode.NOT_FOUND),
