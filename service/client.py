@@ -359,10 +359,11 @@ class ConceptKGClient:
         self, *, paper_id: str = "", text: str = "", k: int = 0
     ) -> list[ppb.PaperHit]:
         """Papers most like a stored paper (by id) or a text."""
+        request = ppb.SimilarPapersRequest(k=k)
         if paper_id:
-            request = ppb.SimilarPapersRequest(id=paper_id, k=k)
-        else:
-            request = ppb.SimilarPapersRequest(text=text, k=k)
+            request.id = paper_id
+        elif text:
+            request.text = text
         return list(self._papers.SimilarPapers(request, timeout=self._timeout).hits)
 
 

@@ -63,15 +63,20 @@ TINY_PAPERS = [
 ]
 
 
+# Vectors of every text the tests encoded, shared by all MemoEncoders.
+_MEMO: dict[str, np.ndarray] = {}
+
+
 class MemoEncoder(TextEncoder):
-    """The real encoder, remembering every text it encoded, so tests that
-    ingest the same corpus on SQLite and PostgreSQL encode it once."""
+    """The real encoder, remembering every text it encoded (for the whole
+    test session), so tests that ingest the same papers on SQLite and
+    PostgreSQL, or in several tests, encode them once."""
 
     def __init__(self, encoder: TextEncoder) -> None:
         self._inner = encoder
         self.model_path = encoder.model_path
         self.dim = encoder.dim
-        self._memo: dict[str, np.ndarray] = {}
+        self._memo = _MEMO
 
     def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[override]
         missing = sorted({t for t in texts if t not in self._memo})
@@ -95,5 +100,5 @@ def tiny_searcher(
 
 
 def tiny_linker(searcher: ConceptSearcher) -> ConceptLinker:
-    """A linker whose thresholds suit the tiny graph."""
-    return ConceptLinker(searcher, LinkConfig(embedding_threshold=0.8))
+    """A linker that also links chunks of a single paper by embedding."""
+    return ConceptLinker(searcher, LinkConfig(embedding_min_papers=1))

@@ -53,8 +53,14 @@ def test_parse_paper_bad_field_raises_naming_position_and_field(
 def test_content_hash_changes_with_any_field() -> None:
     paper = PaperInput("p", "Title", "Abstract", year=2020)
 
-    assert paper.content_hash() == PaperInput("p", "Title", "Abstract", 2020).content_hash()
-    assert paper.content_hash() != PaperInput("p", "Title", "Abstract", 2021).content_hash()
+    assert (
+        paper.content_hash()
+        == PaperInput("p", "Title", "Abstract", 2020).content_hash()
+    )
+    assert (
+        paper.content_hash()
+        != PaperInput("p", "Title", "Abstract", 2021).content_hash()
+    )
 
 
 def _write(path: Path, lines: list[str]) -> Path:

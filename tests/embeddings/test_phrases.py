@@ -12,7 +12,11 @@ def test_words_hyphens_split_and_case_folds() -> None:
 def test_chunks_stopwords_and_punctuation_break_runs() -> None:
     found = chunks("We train a sparse autoencoder, and knowledge graphs help.")
 
-    assert found == [["train"], ["sparse", "autoencoder"], ["knowledge", "graphs", "help"]]
+    assert found == [
+        ["train"],
+        ["sparse", "autoencoder"],
+        ["knowledge", "graphs", "help"],
+    ]
 
 
 def test_chunks_numbers_stay_inside_but_not_at_the_ends() -> None:
