@@ -17,6 +17,7 @@ object.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import math
@@ -34,8 +35,14 @@ from embeddings.build import load_or_rebuild_index  # noqa: E402
 from embeddings.concept_linker import ConceptLinker  # noqa: E402
 from embeddings.encoders import TextEncoder  # noqa: E402
 from embeddings.incremental import extend_set  # noqa: E402
-from embeddings.paper_ingest import ingest_papers  # noqa: E402
+from embeddings.paper_corpus import PaperCorpus  # noqa: E402
+from embeddings.paper_ingest import ingest_papers, model_name  # noqa: E402
 from embeddings.paper_records import PaperInput  # noqa: E402
+from embeddings.paper_search import (  # noqa: E402
+    SIGNALS,
+    PaperSearcher,
+    RankConfig,
+)
 from embeddings.search import ConceptSearcher  # noqa: E402
 from embeddings.sets import EmbeddingSetStore  # noqa: E402
 from graph import migrate  # noqa: E402
@@ -159,7 +166,153 @@ def main() -> int:
     sessions, searcher, ingest_s = prepare(args)
     if args.ingest_only:
         return 0
+    _, queries, qrels = read_beir(args.data)
+    encoder = searcher.encoder
+    linker = ConceptLinker(searcher)
+    with sessions() as session:
+        corpus = PaperCorpus.load(session, model_name(encoder), encoder.dim)
+        ids = [paper.id for paper in corpus.papers]
+        plain = PaperSearcher(corpus, linker)
+        train = sorted(qrels["train"], key=int)
+        test = sorted(qrels["test"], key=int)
+        started = time.perf_counter()
+        signals = {q: plain.signals(session, queries[q]).scores for q in train + test}
+        signal_s = time.perf_counter() - started
+        lexical, bm25_train = _tuned_bm25(corpus, queries, train, qrels["train"], ids)
+        matrices = {
+            name: np.stack([signals[q][name] for q in train]) for name in SIGNALS
+        }
+        matrices["bm25"] = bm25_train
+        weights, train_ndcg = _tune(matrices, train, qrels["train"], ids)
+        logger.info(
+            "tuned weights=%s bm25=%s train_ndcg=%.4f", weights, lexical, train_ndcg
+        )
+        tuned_corpus = PaperCorpus.load(
+            session,
+            model_name(encoder),
+            encoder.dim,
+            bm25_k1=lexical[0],
+            bm25_b=lexical[1],
+        )
+        tuned = PaperSearcher(tuned_corpus, linker, RankConfig(weights=weights))
+        started = time.perf_counter()
+        concept_rankings = {
+            q: [hit.paper.id for hit in tuned.search(session, queries[q], 100).hits]
+            for q in test
+        }
+        search_s = time.perf_counter() - started
+    judged = qrels["test"]
+    results = {
+        "bm25": evaluate({q: rank_ids(signals[q]["bm25"], ids) for q in test}, judged),
+        "dense": evaluate(
+            {q: rank_ids(signals[q]["dense"], ids) for q in test}, judged
+        ),
+        "rrf": evaluate(
+            {
+                q: rank_ids(rrf(signals[q]["bm25"], signals[q]["dense"]), ids)
+                for q in test
+            },
+            judged,
+        ),
+        "passage": evaluate(
+            {q: rank_ids(signals[q]["passage"], ids) for q in test}, judged
+        ),
+        "concept_signal": evaluate(
+            {q: rank_ids(signals[q]["concept"], ids) for q in test}, judged
+        ),
+        "concept": evaluate(concept_rankings, judged),
+    }
+    line: dict[str, object] = {"dataset": args.dataset, "papers": len(ids)}
+    for name in ("bm25", "dense", "rrf", "concept"):
+        line[f"{name}_ndcg_at_10"] = round(results[name]["ndcg_at_10"], 4)
+        line[f"{name}_recall_at_100"] = round(results[name]["recall_at_100"], 4)
+    line.update(
+        {
+            "queries_per_s": round(len(test) / search_s, 2),
+            "test_queries": len(test),
+            "train_queries": len(train),
+            "tuned_weights": weights,
+            "tuned_bm25_k1_b": list(lexical),
+            "train_ndcg_at_10_tuned": round(train_ndcg, 4),
+            "passage_ndcg_at_10": round(results["passage"]["ndcg_at_10"], 4),
+            "concept_signal_ndcg_at_10": round(
+                results["concept_signal"]["ndcg_at_10"], 4
+            ),
+            "signals_s_per_query": round(signal_s / len(signals), 4),
+            "ingest_s": round(ingest_s, 1),
+        }
+    )
+    sys.stdout.write(json.dumps(line) + "\n")
     return 0
+
+
+def _zscores(values: np.ndarray) -> np.ndarray:
+    """Z-scores of each row, as fuse() computes them (constant rows -> 0)."""
+    mean = values.mean(axis=1, keepdims=True)
+    spread = values.std(axis=1, keepdims=True)
+    return np.where(spread > 0, (values - mean) / np.where(spread > 0, spread, 1), 0)
+
+
+def _ndcg_matrix(
+    scores: np.ndarray, order: list[str], judged: dict[str, set[str]], ids: list[str]
+) -> float:
+    """Mean nDCG@10 of a (queries, papers) score matrix."""
+    top = np.argpartition(-scores, 10, axis=1)[:, :10]
+    values = []
+    for row, query in enumerate(order):
+        picked = top[row][np.argsort(-scores[row, top[row]], kind="stable")]
+        values.append(ndcg_at([ids[i] for i in picked], judged[query]))
+    return float(np.mean(values))
+
+
+def _tuned_bm25(
+    corpus: PaperCorpus,
+    queries: dict[str, str],
+    train: list[str],
+    judged: dict[str, set[str]],
+    ids: list[str],
+) -> tuple[tuple[float, float], np.ndarray]:
+    """BM25 k1 and b with the best train nDCG@10 of BM25 alone, and the
+    train queries' BM25 scores with them, shape (queries, papers)."""
+    from embeddings.lexical import LexicalIndex
+
+    texts = [PaperInput(p.id, p.title, p.abstract).text for p in corpus.papers]
+    best: tuple[float, tuple[float, float], np.ndarray | None] = (-1.0, (0, 0), None)
+    for k1, b in itertools.product((0.9, 1.2, 1.5, 2.0), (0.4, 0.6, 0.75, 0.9)):
+        index = LexicalIndex(texts, k1=k1, b=b)
+        scores = np.stack([index.scores(queries[q]) for q in train])
+        score = _ndcg_matrix(scores, train, judged, ids)
+        logger.info("bm25 k1=%.2f b=%.2f train_ndcg=%.4f", k1, b, score)
+        if score > best[0]:
+            best = (score, (k1, b), scores)
+    assert best[2] is not None
+    return best[1], best[2]
+
+
+def _tune(
+    matrices: dict[str, np.ndarray],
+    train: list[str],
+    judged: dict[str, set[str]],
+    ids: list[str],
+) -> tuple[dict[str, float], float]:
+    """Fusion weights with the best train nDCG@10, by grid search over the
+    train queries' signal matrices (queries, papers)."""
+    z = {name: _zscores(matrices[name]).astype(np.float32) for name in SIGNALS}
+    grid = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    concept_grid = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+    best: tuple[float, dict[str, float]] = (-1.0, {})
+    for dense, passage, bm25, concept in itertools.product(
+        grid, grid, grid, concept_grid
+    ):
+        if dense + passage + bm25 == 0:
+            continue
+        weights = {"dense": dense, "passage": passage, "bm25": bm25, "concept": concept}
+        fused = sum(w * z[name] for name, w in weights.items() if w)
+        score = _ndcg_matrix(np.asarray(fused), train, judged, ids)
+        if score > best[0]:
+            best = (score, weights)
+            logger.info("tune weights=%s train_ndcg=%.4f", weights, score)
+    return best[1], best[0]
 
 
 if __name__ == "__main__":

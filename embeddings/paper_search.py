@@ -144,8 +144,7 @@ class PaperSearcher:
     def signals(self, session: Session, query: str) -> QuerySignals:
         """Dense, passage, BM25 and concept scores of every paper."""
         corpus = self.corpus
-        vector = self.linker.searcher.encode([query])[0]
-        query_concepts = self.query_concepts(session, query)
+        query_concepts, vector = self._query_concepts(session, query)
         expanded = self._expand(session, query_concepts)
         return QuerySignals(
             scores={
@@ -158,17 +157,24 @@ class PaperSearcher:
             query_concepts=query_concepts,
         )
 
-    def query_concepts(self, session: Session, text: str) -> list[tuple[int, float]]:
-        """(concept id, weight) of the concepts named in a text; the weight is
-        the link confidence times 1 + ln(count)."""
-        linked = self.linker.link(session, [extract_phrases(text)], propose_new=False)
+    def _query_concepts(
+        self, session: Session, text: str
+    ) -> tuple[list[tuple[int, float]], np.ndarray]:
+        """(concept id, weight) of the concepts named in a text, the weight
+        being the link confidence times 1 + ln(count), and the text's unit
+        vector, shape (dim,)."""
+        linked = self.linker.link(
+            session, [extract_phrases(text)], propose_new=False, encode=[text]
+        )
+        assert linked.vectors is not None
         found = linked.texts[0]
         ids = GraphStore(session).concept_ids(found.counts)
-        return [
+        concepts = [
             (ids[uri], found.best[uri].confidence * (1 + math.log(count)))
             for uri, count in found.counts.items()
             if uri in ids
         ]
+        return concepts, linked.vectors[0]
 
     def search(
         self,
@@ -229,9 +235,9 @@ class PaperSearcher:
             weights = corpus.concepts[row].toarray().ravel()
             exclude = row
         else:
-            vector = self.linker.searcher.encode([query])[0]
+            concepts, vector = self._query_concepts(session, query)
             weights = np.zeros(len(corpus.concept_ids), dtype=np.float32)
-            for concept_id, weight in self.query_concepts(session, query):
+            for concept_id, weight in concepts:
                 col = corpus.column_of.get(concept_id)
                 if col is not None:
                     weights[col] = weight * corpus.idf[col]
