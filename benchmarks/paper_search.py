@@ -42,6 +42,7 @@ from embeddings.paper_search import (  # noqa: E402
     SIGNALS,
     PaperSearcher,
     RankConfig,
+    rank_fusion,
 )
 from embeddings.search import ConceptSearcher  # noqa: E402
 from embeddings.sets import EmbeddingSetStore  # noqa: E402
@@ -104,16 +105,6 @@ def rank_ids(scores: np.ndarray, ids: list[str], k: int = 100) -> list[str]:
     """Document ids of the k best scores, best first (ties by position)."""
     top = np.argsort(-scores, kind="stable")[:k]
     return [ids[i] for i in top]
-
-
-def rrf(first: np.ndarray, second: np.ndarray, k: int = 60) -> np.ndarray:
-    """Reciprocal-rank fusion of two score vectors."""
-    fused = np.zeros(len(first), dtype=np.float64)
-    for scores in (first, second):
-        ranks = np.empty(len(scores), dtype=np.int64)
-        ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-        fused += 1.0 / (k + ranks)
-    return fused
 
 
 def prepare(args: argparse.Namespace) -> tuple[object, ConceptSearcher, float]:
@@ -194,7 +185,8 @@ def main() -> int:
             bm25_k1=lexical[0],
             bm25_b=lexical[1],
         )
-        tuned = PaperSearcher(tuned_corpus, linker, RankConfig(weights=weights))
+        config = RankConfig(weights=weights, bm25_k1=lexical[0], bm25_b=lexical[1])
+        tuned = PaperSearcher(tuned_corpus, linker, config)
         started = time.perf_counter()
         concept_rankings = {
             q: [hit.paper.id for hit in tuned.search(session, queries[q], 100).hits]
@@ -209,7 +201,7 @@ def main() -> int:
         ),
         "rrf": evaluate(
             {
-                q: rank_ids(rrf(signals[q]["bm25"], signals[q]["dense"]), ids)
+                q: rank_ids(rank_fusion([signals[q]["bm25"], signals[q]["dense"]]), ids)
                 for q in test
             },
             judged,
@@ -298,21 +290,27 @@ def _tune(
     """Fusion weights with the best train nDCG@10, by grid search over the
     train queries' signal matrices (queries, papers)."""
     z = {name: _zscores(matrices[name]).astype(np.float32) for name in SIGNALS}
-    grid = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-    concept_grid = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
-    best: tuple[float, dict[str, float]] = (-1.0, {})
-    for dense, passage, bm25, concept in itertools.product(
-        grid, grid, grid, concept_grid
-    ):
-        if dense + passage + bm25 == 0:
-            continue
-        weights = {"dense": dense, "passage": passage, "bm25": bm25, "concept": concept}
+    values = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
+
+    def score(weights: dict[str, float]) -> float:
         fused = sum(w * z[name] for name, w in weights.items() if w)
-        score = _ndcg_matrix(np.asarray(fused), train, judged, ids)
-        if score > best[0]:
-            best = (score, weights)
-            logger.info("tune weights=%s train_ndcg=%.4f", weights, score)
-    return best[1], best[0]
+        if isinstance(fused, int):
+            return -1.0
+        return _ndcg_matrix(np.asarray(fused), train, judged, ids)
+
+    # Coordinate ascent from equal weights: each weight in turn is set to
+    # its best value with the others fixed, for three rounds.
+    weights = {name: 0.5 for name in SIGNALS}
+    best = score(weights)
+    for _ in range(3):
+        for name in SIGNALS:
+            for value in values:
+                trial = {**weights, name: value}
+                result = score(trial)
+                if result > best:
+                    best, weights = result, trial
+                    logger.info("tune weights=%s train_ndcg=%.4f", weights, best)
+    return weights, best
 
 
 if __name__ == "__main__":

@@ -131,6 +131,7 @@ def read_jsonl(path: Path) -> list[PaperInput]:
             named by its line number.
     """
     papers: list[PaperInput] = []
+    positions: list[str] = []
     for line_number, line in _lines(path):
         position = f"{path.name} line {line_number}"
         try:
@@ -138,7 +139,8 @@ def read_jsonl(path: Path) -> list[PaperInput]:
         except ValueError as error:
             raise InvalidPaper(position, f"not valid JSON ({error})") from error
         papers.append(parse_paper(data, position))
-    check_unique(papers, [f"{path.name} line {n}" for n, _ in _lines(path)])
+        positions.append(position)
+    check_unique(papers, positions)
     return papers
 
 

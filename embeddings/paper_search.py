@@ -5,8 +5,10 @@ the best cosine of any of its passages), scored by BM25, and its concepts are
 extracted as at ingest. Each query concept is expanded one hop over IsA,
 RelatedTo and Synonym edges, the neighbour's weight decayed by a factor per
 relation and direction. A paper's concept score is the cosine between the
-query's expanded concept weights and the paper's tf-idf concept weights. The
-signals are z-scored over the corpus and summed with tuned weights; each hit
+query's expanded concept weights and the paper's tf-idf concept weights. A fifth
+signal is pseudo-relevance feedback: the cosine to the query vector moved toward
+the mean vector of the papers that dense and BM25 agree on most. The signals
+are z-scored over the corpus and summed with tuned weights; each hit
 names the concepts that matched and how (direct, or through which edge).
 """
 
@@ -37,7 +39,7 @@ DEFAULT_DECAY: dict[tuple[str, str], float] = {
     ("/r/RelatedTo", "out"): 0.5,
     ("/r/RelatedTo", "in"): 0.5,
 }
-SIGNALS = ("dense", "passage", "bm25", "concept")
+SIGNALS = ("dense", "passage", "bm25", "concept", "feedback")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ class RankConfig:
         decay: expansion factor per (relation, direction); relations not
             listed are not expanded.
         max_hops_per_concept: most neighbours one query concept expands to.
+        feedback_papers: papers (the best by reciprocal-rank fusion of dense
+            and BM25) whose mean vector the ``feedback`` signal adds to the
+            query vector.
+        bm25_k1, bm25_b: BM25 parameters of the corpus the searcher is
+            built on (see :meth:`PaperCorpus.load`).
     """
 
     weights: dict[str, float] = field(
@@ -60,12 +67,16 @@ class RankConfig:
             "passage": 0.3,
             "bm25": 0.4,
             "concept": 0.1,
+            "feedback": 0.0,
         }
     )
     decay: dict[tuple[str, str], float] = field(
         default_factory=lambda: dict(DEFAULT_DECAY)
     )
     max_hops_per_concept: int = 100
+    feedback_papers: int = 3
+    bm25_k1: float = 1.5
+    bm25_b: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -146,12 +157,20 @@ class PaperSearcher:
         corpus = self.corpus
         query_concepts, vector = self._query_concepts(session, query)
         expanded = self._expand(session, query_concepts)
+        dense = corpus.doc_vectors @ vector
+        bm25 = corpus.lexical.scores(query)
+        # Pseudo-relevance feedback: the query vector moved toward the papers
+        # that BM25 and dense agree on most (Rocchio on dense vectors).
+        seed = top_rows(rank_fusion([dense, bm25]), self.config.feedback_papers)
+        moved = vector + corpus.doc_vectors[seed].mean(axis=0)
+        moved /= np.linalg.norm(moved)
         return QuerySignals(
             scores={
-                "dense": corpus.doc_vectors @ vector,
+                "dense": dense,
                 "passage": corpus.max_part_scores(vector),
-                "bm25": corpus.lexical.scores(query),
+                "bm25": bm25,
                 "concept": self._concept_scores(expanded),
+                "feedback": corpus.doc_vectors @ moved,
             },
             concepts=expanded,
             query_concepts=query_concepts,
@@ -354,6 +373,17 @@ def fuse(scores: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray
         size = len(next(iter(scores.values())))
         return np.zeros(size, dtype=np.float32)
     return total.astype(np.float32)
+
+
+def rank_fusion(scores: list[np.ndarray], k: int = 60) -> np.ndarray:
+    """Reciprocal-rank fusion: sum of 1 / (k + rank) over the score vectors,
+    float64 (n,); rank 1 is the best score (ties by position)."""
+    fused = np.zeros(len(scores[0]), dtype=np.float64)
+    for values in scores:
+        ranks = np.empty(len(values), dtype=np.int64)
+        ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+        fused += 1.0 / (k + ranks)
+    return fused
 
 
 def top_rows(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[int]:

@@ -55,6 +55,7 @@ def hit_message(hit: PaperHit) -> pb.PaperHit:
         passage=hit.signals.get("passage", 0.0),
         bm25=hit.signals.get("bm25", 0.0),
         concept=hit.signals.get("concept", 0.0),
+        feedback=hit.signals.get("feedback", 0.0),
         matches=[match_message(m) for m in hit.matches],
     )
 

@@ -58,7 +58,11 @@ class PaperState:
         with self._lock:
             if self._searcher is None or fingerprint != self._fingerprint:
                 corpus = PaperCorpus.load(
-                    session, model_name(concepts.encoder), concepts.encoder.dim
+                    session,
+                    model_name(concepts.encoder),
+                    concepts.encoder.dim,
+                    bm25_k1=self._config.bm25_k1,
+                    bm25_b=self._config.bm25_b,
                 )
                 self._searcher = PaperSearcher(
                     corpus, ConceptLinker(concepts), self._config
