@@ -186,6 +186,9 @@ class ConceptLinker:
         self, texts: Sequence[Phrases], by_uri: dict[str, PhraseLink], chunks: set[str]
     ) -> list[str]:
         """Unlinked multi-word phrases that recur and stand alone somewhere."""
+        # Limitation: recurrence is counted within one ingest (a file or a
+        # stream); a phrase seen once in each of two imports never becomes a
+        # concept, since unlinked phrases are not stored.
         papers: Counter[str] = Counter()
         for text in texts:
             papers.update(p for p in text.counts if " " in p and p not in by_uri)

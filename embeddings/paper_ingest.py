@@ -67,6 +67,9 @@ def ingest_papers(
         linker: links phrases to concepts (and proposes new ones).
         encoder: encodes the papers' texts (the concept index's encoder).
     """
+    # Limitation: encoding happens inside the caller's transaction, so a
+    # large import holds it open for minutes (SciFact's 5,183 abstracts:
+    # most of an hour on 2 shared cores); readers are not blocked.
     store = PaperStore(session)
     stored = store.content_hashes(p.id for p in papers)
     todo = [p for p in papers if stored.get(p.id) != p.content_hash()]

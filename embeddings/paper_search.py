@@ -28,6 +28,8 @@ from embeddings.phrases import extract_phrases
 from graph.expansion import one_hop
 from graph.store import GraphStore
 
+# Limitation: the decays are set by hand; the benchmark tunes only the fusion
+# weights and BM25's k1 and b.
 # Decay of a neighbour's weight, per (relation, direction). For IsA, "in"
 # reaches narrower concepts (query "cat" -> paper "kitten"), "out" broader
 # ones; symmetric relations are the same both ways.

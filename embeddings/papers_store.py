@@ -187,12 +187,6 @@ class PaperStore:
             connection.execute(statement, chunk)
         return len(values)
 
-    def link_count(self) -> int:
-        """The number of paper-concept links."""
-        return int(
-            self._session.scalar(select(func.count()).select_from(PaperConcept)) or 0
-        )
-
     def all_links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every link as arrays: paper keys, concept ids (int64) and weights
         (float32), each of shape (n,)."""

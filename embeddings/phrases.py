@@ -82,6 +82,9 @@ def words(text: str) -> list[str]:
 
 def chunks(text: str) -> list[list[str]]:
     """Runs of non-stopword tokens between punctuation and stopwords."""
+    # Limitation: no part-of-speech tagger (none ships offline), so a chunk
+    # can run through a verb ("autoencoder features explain activations");
+    # the stopword list holds the commonest verbs of scientific prose.
     found: list[list[str]] = []
     for piece in _BREAK.split(text):
         current: list[str] = []
