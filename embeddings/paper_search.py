@@ -65,11 +65,11 @@ class RankConfig:
 
     weights: dict[str, float] = field(
         default_factory=lambda: {
-            "dense": 0.3,
-            "passage": 0.3,
-            "bm25": 0.4,
-            "concept": 0.1,
-            "feedback": 0.0,
+            "dense": 1.0,
+            "passage": 1.0,
+            "bm25": 1.0,
+            "concept": 0.05,
+            "feedback": 0.2,
         }
     )
     decay: dict[tuple[str, str], float] = field(
@@ -78,7 +78,7 @@ class RankConfig:
     max_hops_per_concept: int = 100
     feedback_papers: int = 3
     bm25_k1: float = 1.5
-    bm25_b: float = 0.75
+    bm25_b: float = 0.4
 
 
 @dataclass(frozen=True)

@@ -134,11 +134,13 @@ def test_ingest_changed_paper_is_relinked_and_reencoded(tiny: Tiny) -> None:
 
 def test_ingest_demo_corpus_twice_gives_the_same_counts(tiny: Tiny) -> None:
     papers = read_jsonl(DEMO_PAPERS / "papers.jsonl")
+    sessions, linker = tiny
+    # The default thresholds, as `conceptkg papers import` uses them.
+    demo = (sessions, ConceptLinker(linker.searcher))
 
-    first = _ingest(tiny, papers)
-    sessions, _ = tiny
+    first = _ingest(demo, papers)
     counts = _counts(sessions)
-    second = _ingest(tiny, papers)
+    second = _ingest(demo, papers)
 
     assert first.inserted == 119
     assert first.links > 119 and first.concepts_created > 0
