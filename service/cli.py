@@ -21,7 +21,7 @@ from graph.importers import (
     import_sample,
     import_triples,
 )
-from service import cli_format, cli_index, cli_train
+from service import cli_format, cli_index, cli_papers, cli_train
 from service.cli_common import (
     EXIT_ERROR,
     EXIT_USAGE,
@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_index.register(commands)
     cli_train.register(commands)
+    cli_papers.register(commands)
 
     serve = commands.add_parser("serve", help="serve gRPC until Ctrl-C")
     serve.add_argument("--host")

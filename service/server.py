@@ -18,12 +18,15 @@ from service._generated.conceptkg.v1 import (
     concepts_pb2_grpc,
     graph_pb2,
     graph_pb2_grpc,
+    papers_pb2,
+    papers_pb2_grpc,
     training_pb2,
     training_pb2_grpc,
 )
 from service.index_updater import IndexUpdater
 from service.servicers.concepts import ConceptServicer, IndexState
 from service.servicers.graph import GraphServicer
+from service.servicers.papers import PaperServicer
 from service.servicers.training import TrainingServicer
 from service.settings import Settings
 from service.training_launcher import TrainingLauncher
@@ -33,6 +36,7 @@ logger = logging.getLogger(__name__)
 GRAPH_SERVICE = graph_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name
 CONCEPT_SERVICE = concepts_pb2.DESCRIPTOR.services_by_name["ConceptService"].full_name
 TRAINING_SERVICE = training_pb2.DESCRIPTOR.services_by_name["TrainingService"].full_name
+PAPER_SERVICE = papers_pb2.DESCRIPTOR.services_by_name["PaperService"].full_name
 
 
 @dataclass
@@ -93,6 +97,12 @@ def create_server(
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
         ConceptServicer(sessions, settings, state), server
     )
+    papers_pb2_grpc.add_PaperServiceServicer_to_server(
+        PaperServicer(
+            sessions, settings, state, on_write=updater.notify if updater else None
+        ),
+        server,
+    )
     launcher = TrainingLauncher(
         sessions,
         database_url=engine.url.render_as_string(hide_password=False),
@@ -109,6 +119,7 @@ def create_server(
         (
             GRAPH_SERVICE,
             CONCEPT_SERVICE,
+            PAPER_SERVICE,
             TRAINING_SERVICE,
             health.SERVICE_NAME,
             reflection.SERVICE_NAME,
@@ -123,7 +134,8 @@ def create_server(
     server.start()
     if updater is not None:
         updater.start()
-    for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE, TRAINING_SERVICE):
+    services = ("", GRAPH_SERVICE, CONCEPT_SERVICE, PAPER_SERVICE, TRAINING_SERVICE)
+    for service in services:
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     logger.info("server_started address=%s:%d", settings.host, port)
     return RunningServer(

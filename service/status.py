@@ -20,6 +20,7 @@ from embeddings.errors import (
 )
 from embeddings.kg_datasets import DatasetError
 from embeddings.link_predict import UnknownName
+from embeddings.paper_errors import InvalidPaper, PaperNotFound
 from embeddings.runs import RunNotFinished, RunNotFound
 from embeddings.sets import EmbeddingSetNotFound
 from embeddings.spaces import AlignmentNotFound, SpaceNotFound
@@ -40,6 +41,8 @@ _CODES: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (DimensionMismatch, grpc.StatusCode.INVALID_ARGUMENT),
     (VectorNotFound, grpc.StatusCode.NOT_FOUND),
     (EmbeddingSetNotFound, grpc.StatusCode.NOT_FOUND),
+    (InvalidPaper, grpc.StatusCode.INVALID_ARGUMENT),
+    (PaperNotFound, grpc.StatusCode.NOT_FOUND),
     (SpaceNotFound, grpc.StatusCode.NOT_FOUND),
     (AlignmentNotFound, grpc.StatusCode.FAILED_PRECONDITION),
     (RunNotFound, grpc.StatusCode.NOT_FOUND),

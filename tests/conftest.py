@@ -33,8 +33,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
 )
 _TABLES = (
-    "training_events, training_runs, alignments, spaces, concept_vectors, "
-    "embedding_sets, edges, external_links, concepts, relations"
+    "paper_vectors, paper_concepts, papers, training_events, training_runs, "
+    "alignments, spaces, concept_vectors, embedding_sets, edges, external_links, "
+    "concepts, relations"
 )
 
 

@@ -17,7 +17,9 @@ from tests.conftest import throwaway_postgres_database
 
 GRAPH_TABLES = {"concepts", "relations", "edges", "external_links"}
 EMBEDDING_TABLES = {"embedding_sets", "concept_vectors", "spaces", "alignments"}
-ALL_TABLES = GRAPH_TABLES | EMBEDDING_TABLES
+TRAINING_TABLES = {"training_runs", "training_events"}
+PAPER_TABLES = {"papers", "paper_concepts", "paper_vectors"}
+ALL_TABLES = GRAPH_TABLES | EMBEDDING_TABLES | TRAINING_TABLES | PAPER_TABLES
 
 
 @pytest.fixture
@@ -114,3 +116,23 @@ def test_schema_diff_dropped_index_is_reported(empty_engine: Engine) -> None:
     assert [(kind, index.name) for kind, index in diff] == [
         ("add_index", "ix_edges_weight")
     ]
+
+
+@pytest.mark.parametrize(
+    ("revision", "left"),
+    [
+        ("0004", GRAPH_TABLES | EMBEDDING_TABLES | TRAINING_TABLES),
+        ("0003", GRAPH_TABLES | EMBEDDING_TABLES),
+    ],
+)
+def test_downgrade_removes_only_the_later_tables(
+    empty_engine: Engine, revision: str, left: set[str]
+) -> None:
+    migrate.upgrade(empty_engine)
+
+    migrate.downgrade(empty_engine, revision)
+
+    assert _tables(empty_engine) == left
+    migrate.upgrade(empty_engine)
+    assert _tables(empty_engine) == ALL_TABLES
+    assert _schema_diff(empty_engine) == []

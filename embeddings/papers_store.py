@@ -1,0 +1,332 @@
+"""PaperStore: reads and writes of papers, their concept links and vectors."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from embeddings.paper_errors import PaperNotFound
+from embeddings.paper_models import Paper, PaperConcept, PaperVector
+from embeddings.paper_records import PaperConceptRecord, PaperInput, PaperRecord
+from graph.models import Concept
+from graph.writer import chunks
+
+logger = logging.getLogger(__name__)
+
+_IN_CHUNK = 2000
+_READ_CHUNK = 20000
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A paper-concept link before its weight is known."""
+
+    paper_key: int
+    concept_id: int
+    count: int
+    confidence: float
+    link: str
+    phrase: str
+
+
+class PaperStore:
+    """Papers on one session; the caller commits.
+
+    Args:
+        session: an open SQLAlchemy session.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # Papers -----------------------------------------------------------------
+
+    def content_hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        """Stored content hash of each known paper id among ``ids``."""
+        found: dict[str, str] = {}
+        for chunk in chunks(sorted(set(ids)), _IN_CHUNK):
+            rows = self._session.execute(
+                select(Paper.external_id, Paper.content_hash).where(
+                    Paper.external_id.in_(chunk)
+                )
+            )
+            found.update({pid: digest for pid, digest in rows})
+        return found
+
+    def upsert(self, papers: Sequence[PaperInput]) -> dict[str, int]:
+        """Insert new papers and overwrite changed ones; returns their keys by id.
+
+        Links and vectors of an overwritten paper are deleted, since they
+        described its old text.
+        """
+        keys = self.keys(p.id for p in papers)
+        changed = [keys[p.id] for p in papers if p.id in keys]
+        for chunk in chunks(changed, _IN_CHUNK):
+            self._session.execute(
+                delete(PaperConcept).where(PaperConcept.paper_id.in_(chunk))
+            )
+            self._session.execute(
+                delete(PaperVector).where(PaperVector.paper_id.in_(chunk))
+            )
+        for paper in papers:
+            values = _paper_values(paper)
+            if paper.id in keys:
+                self._session.execute(
+                    update(Paper).where(Paper.id == keys[paper.id]).values(**values)
+                )
+        new = [_paper_values(p) for p in papers if p.id not in keys]
+        if new:
+            self._session.execute(insert(Paper), new)
+        return self.keys(p.id for p in papers)
+
+    def keys(self, ids: Iterable[str]) -> dict[str, int]:
+        """Database key of each known paper id among ``ids``."""
+        found: dict[str, int] = {}
+        for chunk in chunks(sorted(set(ids)), _IN_CHUNK):
+            rows = self._session.execute(
+                select(Paper.external_id, Paper.id).where(Paper.external_id.in_(chunk))
+            )
+            found.update({pid: key for pid, key in rows})
+        return found
+
+    def get(self, paper_id: str) -> PaperRecord:
+        """The paper stored under ``paper_id``.
+
+        Raises:
+            PaperNotFound: no such paper.
+        """
+        row = self._session.scalar(select(Paper).where(Paper.external_id == paper_id))
+        if row is None:
+            raise PaperNotFound(paper_id)
+        return _record(row)
+
+    def all_papers(self) -> list[PaperRecord]:
+        """Every paper, by key."""
+        rows = self._session.scalars(select(Paper).order_by(Paper.id))
+        return [_record(row) for row in rows]
+
+    def count(self) -> int:
+        """The number of stored papers."""
+        return int(self._session.scalar(select(func.count(Paper.id))) or 0)
+
+    # Concept links ----------------------------------------------------------
+
+    def add_links(self, links: Sequence[LinkRow]) -> int:
+        """Store links of papers that have none yet (weights set to 0 until
+        :meth:`recompute_weights`)."""
+        rows = [
+            {
+                "paper_id": link.paper_key,
+                "concept_id": link.concept_id,
+                "count": link.count,
+                "confidence": link.confidence,
+                "weight": 0.0,
+                "link": link.link,
+                "phrase": link.phrase,
+            }
+            for link in links
+        ]
+        for chunk in chunks(rows, _IN_CHUNK):
+            self._session.execute(insert(PaperConcept), chunk)
+        return len(rows)
+
+    def recompute_weights(self) -> int:
+        """Set every link's tf-idf weight from the current corpus.
+
+        ``weight = (1 + ln count) * confidence * ln(1 + papers / df)``, where
+        df is how many papers link the concept: a concept that every paper
+        has counts for little.
+
+        Returns:
+            The number of links.
+        """
+        # Limitation: rewrites every link after each ingest (the corpus
+        # size changes every idf); about a second per 100,000 links.
+        papers = self.count()
+        df = dict(
+            self._session.execute(
+                select(PaperConcept.concept_id, func.count()).group_by(
+                    PaperConcept.concept_id
+                )
+            ).all()
+        )
+        rows = self._session.execute(
+            select(
+                PaperConcept.paper_id,
+                PaperConcept.concept_id,
+                PaperConcept.count,
+                PaperConcept.confidence,
+            )
+        ).all()
+        values = [
+            {
+                "p": paper_key,
+                "c": concept_id,
+                "w": (1.0 + math.log(count))
+                * confidence
+                * math.log1p(papers / df[concept_id]),
+            }
+            for paper_key, concept_id, count, confidence in rows
+        ]
+        statement = (
+            update(PaperConcept)
+            .where(
+                PaperConcept.paper_id == bindparam("p"),
+                PaperConcept.concept_id == bindparam("c"),
+            )
+            .values(weight=bindparam("w"))
+        )
+        connection = self._session.connection()
+        for chunk in chunks(values, _READ_CHUNK):
+            connection.execute(statement, chunk)
+        return len(values)
+
+    def all_links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every link as arrays: paper keys, concept ids (int64) and weights
+        (float32), each of shape (n,)."""
+        rows = self._session.execute(
+            select(PaperConcept.paper_id, PaperConcept.concept_id, PaperConcept.weight)
+        ).all()
+        array = np.array(rows, dtype=np.float64).reshape(-1, 3)
+        return (
+            array[:, 0].astype(np.int64),
+            array[:, 1].astype(np.int64),
+            array[:, 2].astype(np.float32),
+        )
+
+    def concepts_of(self, paper_key: int, *, limit: int) -> list[PaperConceptRecord]:
+        """The concepts of one paper, heaviest first."""
+        rows = self._session.execute(
+            select(
+                Concept.uri,
+                Concept.label,
+                PaperConcept.weight,
+                PaperConcept.count,
+                PaperConcept.confidence,
+                PaperConcept.link,
+                PaperConcept.phrase,
+            )
+            .join(Concept, Concept.id == PaperConcept.concept_id)
+            .where(PaperConcept.paper_id == paper_key)
+            .order_by(PaperConcept.weight.desc(), Concept.uri)
+            .limit(limit)
+        )
+        return [PaperConceptRecord(*row) for row in rows]
+
+    def papers_for_concept(
+        self, concept_id: int, *, limit: int
+    ) -> list[tuple[PaperRecord, float]]:
+        """Papers linked to a concept, heaviest link first, with the weight."""
+        rows = self._session.execute(
+            select(Paper, PaperConcept.weight)
+            .join(PaperConcept, PaperConcept.paper_id == Paper.id)
+            .where(PaperConcept.concept_id == concept_id)
+            .order_by(PaperConcept.weight.desc(), Paper.external_id)
+            .limit(limit)
+        ).all()
+        return [(_record(paper), float(weight)) for paper, weight in rows]
+
+    # Vectors ----------------------------------------------------------------
+
+    def keys_without_vectors(self, model: str) -> list[int]:
+        """Keys of papers that have no vectors of ``model`` yet, ascending."""
+        stored = select(PaperVector.paper_id).where(
+            PaperVector.model == model, PaperVector.paper_id == Paper.id
+        )
+        return list(
+            self._session.scalars(
+                select(Paper.id).where(~stored.exists()).order_by(Paper.id)
+            )
+        )
+
+    def papers_by_keys(self, keys: Sequence[int]) -> list[PaperRecord]:
+        """The papers of the given keys, in that order (unknown keys left out)."""
+        found: dict[int, PaperRecord] = {}
+        for chunk in chunks(sorted(set(keys)), _IN_CHUNK):
+            rows = self._session.scalars(select(Paper).where(Paper.id.in_(chunk)))
+            found.update({row.id: _record(row) for row in rows})
+        return [found[key] for key in keys if key in found]
+
+    def write_vectors(
+        self, model: str, keys: np.ndarray, parts: np.ndarray, vectors: np.ndarray
+    ) -> int:
+        """Store encoded parts of papers.
+
+        Args:
+            model: the encoder's model name.
+            keys: int64 paper keys, shape (n,).
+            parts: int part numbers (0 = whole text), shape (n,).
+            vectors: float32 unit vectors, shape (n, dim).
+        """
+        rows = [
+            {"paper_id": int(k), "model": model, "part": int(p), "vector": v.tobytes()}
+            for k, p, v in zip(keys, parts, vectors.astype("<f4"), strict=True)
+        ]
+        for chunk in chunks(rows, _IN_CHUNK):
+            self._session.execute(insert(PaperVector), chunk)
+        return len(rows)
+
+    def load_vectors(self, model: str, dim: int) -> tuple[np.ndarray, ...]:
+        """Every stored vector of ``model``, by paper key then part.
+
+        Returns:
+            (paper keys int64 (n,), parts int64 (n,), vectors float32 (n, dim)).
+        """
+        keys: list[int] = []
+        parts: list[int] = []
+        blobs: list[bytes] = []
+        last = (-1, -1)
+        while True:
+            rows = self._session.execute(
+                select(PaperVector.paper_id, PaperVector.part, PaperVector.vector)
+                .where(PaperVector.model == model)
+                .where(
+                    (PaperVector.paper_id > last[0])
+                    | ((PaperVector.paper_id == last[0]) & (PaperVector.part > last[1]))
+                )
+                .order_by(PaperVector.paper_id, PaperVector.part)
+                .limit(_READ_CHUNK)
+            ).all()
+            if not rows:
+                break
+            for key, part, blob in rows:
+                keys.append(key)
+                parts.append(part)
+                blobs.append(blob)
+            last = (int(rows[-1][0]), int(rows[-1][1]))
+        vectors = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(-1, dim)
+        return (
+            np.array(keys, dtype=np.int64),
+            np.array(parts, dtype=np.int64),
+            vectors.astype(np.float32),
+        )
+
+
+def _paper_values(paper: PaperInput) -> dict[str, object]:
+    return {
+        "external_id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "year": paper.year,
+        "venue": paper.venue,
+        "authors": list(paper.authors),
+        "content_hash": paper.content_hash(),
+    }
+
+
+def _record(row: Paper) -> PaperRecord:
+    return PaperRecord(
+        key=row.id,
+        id=row.external_id,
+        title=row.title,
+        abstract=row.abstract,
+        year=row.year,
+        authors=tuple(row.authors),
+        venue=row.venue,
+    )

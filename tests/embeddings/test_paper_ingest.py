@@ -1,0 +1,149 @@
+"""Tests of paper ingest: linking, new concepts, idempotence, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings.concept_linker import ConceptLinker
+from embeddings.encoders import TextEncoder
+from embeddings.incremental import extend_set
+from embeddings.paper_ingest import PAPERS_DATASET, IngestReport, ingest_papers
+from embeddings.paper_models import PaperConcept, PaperVector
+from embeddings.paper_records import PaperInput, read_jsonl
+from embeddings.papers_store import PaperStore
+from embeddings.sets import EmbeddingSetStore
+from graph.db import create_session_factory
+from graph.models import Concept, Edge
+from graph.records import EdgeFilter
+from graph.store import GraphStore
+from tests.paper_helpers import (
+    DEMO_PAPERS,
+    TINY_PAPERS,
+    MemoEncoder,
+    tiny_linker,
+    tiny_searcher,
+)
+
+Tiny = tuple[sessionmaker[Session], ConceptLinker]
+
+
+@pytest.fixture
+def tiny(engine: Engine, encoder: TextEncoder, tmp_path: Path) -> Tiny:
+    searcher = tiny_searcher(engine, MemoEncoder(encoder), tmp_path / "index")
+    return create_session_factory(engine), tiny_linker(searcher)
+
+
+def _ingest(tiny: Tiny, papers: list[PaperInput]) -> IngestReport:
+    sessions, linker = tiny
+    with sessions.begin() as session:
+        return ingest_papers(session, papers, linker, linker.searcher.encoder)
+
+
+def _links(sessions: sessionmaker[Session], paper_id: str) -> dict[str, str]:
+    with sessions() as session:
+        store = PaperStore(session)
+        concepts = store.concepts_of(store.get(paper_id).key, limit=100)
+    return {c.uri: c.link for c in concepts}
+
+
+def _counts(sessions: sessionmaker[Session]) -> tuple[int, ...]:
+    with sessions() as session:
+        tables = (Concept.id, Edge.id, PaperConcept.paper_id, PaperVector.paper_id)
+        return (PaperStore(session).count(),) + tuple(
+            int(session.scalar(select(func.count(column))) or 0) for column in tables
+        )
+
+
+def test_ingest_links_by_uri_singular_and_embedding(tiny: Tiny) -> None:
+    report = _ingest(tiny, TINY_PAPERS)
+
+    assert (report.inserted, report.updated, report.unchanged) == (4, 0, 0)
+    sessions, _ = tiny
+    assert _links(sessions, "t1") == {"/c/en/kitten": "uri", "/c/en/shelter": "uri"}
+    t4 = _links(sessions, "t4")
+    # "neural network" by URI; "convolutional neural nets" by similarity.
+    assert t4["/c/en/neural_network"] == "uri"
+    assert t4["/c/en/convolutional_neural_network"] == "embedding"
+    assert report.vectors == 4 + sum(2 for _ in TINY_PAPERS)
+
+
+def test_ingest_recurring_unlinked_phrase_becomes_related_concept(tiny: Tiny) -> None:
+    report = _ingest(tiny, TINY_PAPERS)
+
+    sessions, _ = tiny
+    assert report.concepts_created == 1
+    assert _links(sessions, "t3")["/c/en/sparse_autoencoder"] == "new"
+    with sessions() as session:
+        store = GraphStore(session)
+        assert (
+            store.get_concept("/c/en/sparse_autoencoder").label == "sparse autoencoder"
+        )
+        edges = store.query_edges(EdgeFilter(dataset=PAPERS_DATASET)).edges
+    assert report.edges_written == len(edges) >= 1
+    assert all(e.relation == "/r/RelatedTo" for e in edges)
+    assert all(e.start == "/c/en/sparse_autoencoder" for e in edges)
+    assert all(0 < e.weight <= 1 for e in edges)
+
+
+def test_ingest_new_concepts_get_vectors_in_the_text_set(tiny: Tiny) -> None:
+    _ingest(tiny, TINY_PAPERS)
+    sessions, linker = tiny
+    with sessions() as session:
+        info = EmbeddingSetStore(session).latest("text")
+
+    ids, vectors = extend_set(sessions, info, linker.searcher.encoder)
+    linker.searcher.index.add(ids, vectors)
+
+    hit = linker.searcher.search(linker.searcher.encode(["sparse autoencoder"]), 1)
+    with sessions() as session:
+        found = GraphStore(session).concepts_by_ids([hit[0][0].concept_id])
+    assert list(found.values())[0][0] == "/c/en/sparse_autoencoder"
+
+
+def test_ingest_same_papers_twice_writes_nothing_new(tiny: Tiny) -> None:
+    _ingest(tiny, TINY_PAPERS)
+    sessions, _ = tiny
+    before = _counts(sessions)
+
+    again = _ingest(tiny, TINY_PAPERS)
+
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+    assert (again.links, again.concepts_created, again.vectors) == (0, 0, 0)
+    assert _counts(sessions) == before
+
+
+def test_ingest_changed_paper_is_relinked_and_reencoded(tiny: Tiny) -> None:
+    _ingest(tiny, TINY_PAPERS)
+    changed = PaperInput("t1", "Automobile shelters", "A car in a shelter.")
+
+    report = _ingest(tiny, [changed])
+
+    assert (report.inserted, report.updated, report.papers) == (0, 1, 4)
+    sessions, _ = tiny
+    assert _links(sessions, "t1") == {
+        "/c/en/automobile": "uri",
+        "/c/en/shelter": "uri",
+        "/c/en/car": "uri",
+    }
+    assert report.vectors == 1
+
+
+def test_ingest_demo_corpus_twice_gives_the_same_counts(tiny: Tiny) -> None:
+    papers = read_jsonl(DEMO_PAPERS / "papers.jsonl")
+    sessions, linker = tiny
+    # The default thresholds, as `conceptkg papers import` uses them.
+    demo = (sessions, ConceptLinker(linker.searcher))
+
+    first = _ingest(demo, papers)
+    counts = _counts(sessions)
+    second = _ingest(demo, papers)
+
+    assert first.inserted == 119
+    assert first.links > 119 and first.concepts_created > 0
+    assert (second.inserted, second.updated, second.unchanged) == (0, 0, 119)
+    assert _counts(sessions) == counts
+    assert counts[0] == 119

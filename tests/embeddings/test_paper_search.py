@@ -1,0 +1,152 @@
+"""Tests of paper search: expansion with explanations, filters, similar papers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from embeddings.encoders import TextEncoder
+from embeddings.paper_corpus import PaperCorpus, PaperFilters
+from embeddings.paper_ingest import ingest_papers, model_name
+from embeddings.paper_search import PaperSearcher, RankConfig, fuse, top_rows
+from graph.db import create_session_factory
+from graph.errors import InvalidQuery
+from tests.paper_helpers import TINY_PAPERS, MemoEncoder, tiny_linker, tiny_searcher
+
+
+@pytest.fixture
+def searcher(
+    engine: Engine, encoder: TextEncoder, tmp_path: Path
+) -> tuple[PaperSearcher, Session]:
+    memo = MemoEncoder(encoder)
+    linker = tiny_linker(tiny_searcher(engine, memo, tmp_path / "index"))
+    sessions = create_session_factory(engine)
+    with sessions.begin() as session:
+        ingest_papers(session, TINY_PAPERS, linker, memo)
+    session = sessions()
+    corpus = PaperCorpus.load(session, model_name(memo), memo.dim)
+    yield PaperSearcher(corpus, linker), session
+    session.close()
+
+
+def test_search_concept_reached_through_isa_says_which_edge(
+    searcher: tuple[PaperSearcher, Session],
+) -> None:
+    papers, session = searcher
+
+    results = papers.search(session, "cat", 2)
+
+    top = results.hits[0]
+    assert top.paper.id == "t1"
+    assert [(m.uri, m.via, m.source, m.direction) for m in top.matches] == [
+        ("/c/en/kitten", "/r/IsA", "/c/en/cat", "in")
+    ]
+    assert top.signals["concept"] > 0
+    assert [m.uri for m in results.query_concepts] == ["/c/en/cat"]
+
+
+def test_search_concept_reached_through_synonym_says_which_edge(
+    searcher: tuple[PaperSearcher, Session],
+) -> None:
+    papers, session = searcher
+
+    top = papers.search(session, "a car", 1).hits[0]
+
+    assert top.paper.id == "t2"
+    assert (top.matches[0].uri, top.matches[0].via) == (
+        "/c/en/automobile",
+        "/r/Synonym",
+    )
+
+
+def test_search_without_expansion_concept_score_is_zero(
+    searcher: tuple[PaperSearcher, Session],
+) -> None:
+    papers, session = searcher
+    plain = PaperSearcher(papers.corpus, papers.linker, RankConfig(decay={}))
+
+    hits = plain.search(session, "cat", 4).hits
+
+    assert all(hit.signals["concept"] == 0 for hit in hits)
+    assert all(hit.matches == () for hit in hits)
+
+
+def test_search_direct_concept_match_is_direct(
+    searcher: tuple[PaperSearcher, Session],
+) -> None:
+    papers, session = searcher
+
+    top = papers.search(session, "knowledge graph", 1).hits[0]
+
+    assert top.paper.id == "t3"
+    direct = {m.uri for m in top.matches if m.via == "direct"}
+    assert "/c/en/knowledge_graph" in direct
+
+
+def test_search_filters_limit_hits(searcher: tuple[PaperSearcher, Session]) -> None:
+    papers, session = searcher
+
+    recent = papers.search(session, "cat", 4, PaperFilters(year_min=2022)).hits
+    venue = papers.search(
+        session, "cat", 4, PaperFilters.parse({"venue": "road safety"})
+    )
+    author = papers.search(session, "cat", 4, PaperFilters(author="ada lovelace")).hits
+
+    assert {h.paper.id for h in recent} == {"t3", "t4"}
+    assert [h.paper.id for h in venue.hits] == ["t2"]
+    assert {h.paper.id for h in author} == {"t1", "t4"}
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"colour": "red"}, "invalid filter 'colour': expected one of year_min"),
+        ({"year_min": "recent"}, "invalid filter year_min 'recent'"),
+        ({"venue": " "}, "invalid filter venue"),
+        ({"year_min": "2022", "year_max": "2020"}, "at most year_max 2020"),
+    ],
+)
+def test_filters_parse_bad_filter_raises_naming_it(
+    values: dict[str, str], named: str
+) -> None:
+    with pytest.raises(InvalidQuery, match=named):
+        PaperFilters.parse(values)
+
+
+def test_similar_paper_shares_concepts_and_leaves_itself_out(
+    searcher: tuple[PaperSearcher, Session],
+) -> None:
+    papers, session = searcher
+    t3 = papers.corpus.papers[papers.corpus.row_of_id["t3"]]
+
+    hits = papers.similar(session, t3, 3)
+    by_text = papers.similar(session, "sparse autoencoder on activations", 1)
+
+    assert "t3" not in [h.paper.id for h in hits]
+    assert hits[0].paper.id == "t4"
+    assert [m.uri for m in hits[0].matches] == ["/c/en/sparse_autoencoder"]
+    assert hits[0].matches[0].via == "shared"
+    assert by_text[0].paper.id == "t4"
+
+
+def test_fuse_zscores_and_skips_constant_signals() -> None:
+    scores = {
+        "dense": np.array([0.0, 1.0, 2.0], dtype=np.float32),
+        "concept": np.zeros(3, dtype=np.float32),
+    }
+
+    fused = fuse(scores, {"dense": 2.0, "concept": 5.0})
+
+    np.testing.assert_allclose(fused, 2.0 * np.array([-1.2247, 0.0, 1.2247]), atol=1e-3)
+
+
+def test_top_rows_masked_and_tied_rows_keep_order() -> None:
+    scores = np.array([1.0, 3.0, 3.0, 2.0])
+
+    assert top_rows(scores, 3) == [1, 2, 3]
+    assert top_rows(scores, 3, np.array([True, False, True, False])) == [2, 0]
+    assert top_rows(scores, 0) == []

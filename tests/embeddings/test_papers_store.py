@@ -1,0 +1,111 @@
+"""Tests of the paper store on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sqlalchemy.orm import Session
+
+from embeddings.paper_errors import PaperNotFound
+from embeddings.paper_records import PaperInput
+from embeddings.papers_store import LinkRow, PaperStore
+from graph.store import GraphStore
+
+PAPERS = [
+    PaperInput("a", "Cats", "About cats.", year=2020),
+    PaperInput("b", "Dogs", "About dogs.", authors=("Ada",)),
+    PaperInput("c", "Pets", "About pets.", venue="Pets"),
+]
+
+
+def _linked(session: Session) -> tuple[PaperStore, dict[str, int], dict[str, int]]:
+    concepts = GraphStore(session).ensure_concepts(
+        ["/c/en/cat", "/c/en/dog", "/c/en/animal"]
+    )
+    store = PaperStore(session)
+    keys = store.upsert(PAPERS)
+    rows = [
+        LinkRow(keys["a"], concepts["/c/en/cat"], 3, 1.0, "uri", "cats"),
+        LinkRow(keys["b"], concepts["/c/en/dog"], 1, 0.9, "embedding", "doggy"),
+    ] + [
+        LinkRow(keys[p], concepts["/c/en/animal"], 1, 1.0, "uri", "animal")
+        for p in "abc"
+    ]
+    store.add_links(rows)
+    store.recompute_weights()
+    return store, keys, concepts
+
+
+def test_upsert_new_then_changed_paper_keeps_its_key(session: Session) -> None:
+    store = PaperStore(session)
+    keys = store.upsert(PAPERS)
+
+    again = store.upsert([PaperInput("a", "Cats", "Changed.", year=2021)])
+
+    assert again["a"] == keys["a"]
+    assert store.get("a").abstract == "Changed."
+    assert store.get("a").year == 2021
+    assert store.count() == 3
+    assert store.content_hashes(["a", "zzz"]) == {
+        "a": PaperInput("a", "Cats", "Changed.", year=2021).content_hash()
+    }
+
+
+def test_get_unknown_paper_raises_not_found(session: Session) -> None:
+    with pytest.raises(PaperNotFound, match="'nope'"):
+        PaperStore(session).get("nope")
+
+
+def test_recompute_weights_common_concepts_weigh_less(session: Session) -> None:
+    store, keys, concepts = _linked(session)
+
+    cat = store.concepts_of(keys["a"], limit=10)
+
+    by_uri = {c.uri: c for c in cat}
+    assert by_uri["/c/en/cat"].weight == pytest.approx(
+        (1 + math.log(3)) * math.log1p(3 / 1), rel=1e-5
+    )
+    assert by_uri["/c/en/animal"].weight == pytest.approx(math.log1p(3 / 3), rel=1e-5)
+    assert [c.uri for c in cat] == ["/c/en/cat", "/c/en/animal"]
+    dog = store.concepts_of(keys["b"], limit=1)[0]
+    assert (dog.link, dog.phrase, dog.confidence) == ("embedding", "doggy", 0.9)
+
+
+def test_papers_for_concept_heaviest_link_first(session: Session) -> None:
+    store, keys, concepts = _linked(session)
+
+    found = store.papers_for_concept(concepts["/c/en/animal"], limit=2)
+
+    assert len(found) == 2
+    assert [paper.id for paper, _ in found] == ["a", "b"]
+    assert store.papers_for_concept(concepts["/c/en/cat"], limit=5)[0][0].id == "a"
+
+
+def test_changed_paper_loses_its_links_and_vectors(session: Session) -> None:
+    store, keys, _ = _linked(session)
+    store.write_vectors(
+        "m", np.array([keys["a"]] * 2), np.array([0, 1]), np.eye(2, 4, dtype=np.float32)
+    )
+
+    store.upsert([PaperInput("a", "Cats", "New text.")])
+
+    assert store.concepts_of(keys["a"], limit=10) == []
+    assert store.keys_without_vectors("m") == sorted(keys.values())
+
+
+def test_vectors_round_trip_by_key_and_part(session: Session) -> None:
+    store = PaperStore(session)
+    keys = store.upsert(PAPERS)
+    vectors = np.random.default_rng(0).random((3, 4)).astype(np.float32)
+    owners = np.array([keys["b"], keys["a"], keys["b"]])
+
+    store.write_vectors("m", owners, np.array([1, 0, 0]), vectors)
+    loaded_keys, parts, loaded = store.load_vectors("m", 4)
+
+    assert loaded_keys.tolist() == [keys["a"], keys["b"], keys["b"]]
+    assert parts.tolist() == [0, 0, 1]
+    np.testing.assert_array_equal(loaded, vectors[[1, 2, 0]])
+    assert store.keys_without_vectors("m") == [keys["c"]]
+    assert store.load_vectors("other", 4)[2].shape == (0, 4)
