@@ -18,15 +18,19 @@ from service._generated.conceptkg.v1 import (
     concepts_pb2_grpc,
     graph_pb2,
     graph_pb2_grpc,
+    sae_pb2,
+    sae_pb2_grpc,
 )
 from service.servicers.concepts import ConceptServicer, IndexState
 from service.servicers.graph import GraphServicer
+from service.servicers.sae import SAEServicer
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 GRAPH_SERVICE = graph_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name
 CONCEPT_SERVICE = concepts_pb2.DESCRIPTOR.services_by_name["ConceptService"].full_name
+SAE_SERVICE = sae_pb2.DESCRIPTOR.services_by_name["SAEService"].full_name
 
 
 @dataclass
@@ -67,18 +71,23 @@ def create_server(
     graph_pb2_grpc.add_GraphServiceServicer_to_server(
         GraphServicer(sessions, settings), server
     )
+    state = IndexState(searcher, salience_weight=settings.salience_weight)
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
-        ConceptServicer(
-            sessions,
-            settings,
-            IndexState(searcher, salience_weight=settings.salience_weight),
-        ),
-        server,
+        ConceptServicer(sessions, settings, state), server
+    )
+    sae_pb2_grpc.add_SAEServiceServicer_to_server(
+        SAEServicer(sessions, settings, state), server
     )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (GRAPH_SERVICE, CONCEPT_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME),
+        (
+            GRAPH_SERVICE,
+            CONCEPT_SERVICE,
+            SAE_SERVICE,
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ),
         server,
     )
     address = f"{settings.host}:{settings.port}"
@@ -87,7 +96,7 @@ def create_server(
     except RuntimeError as error:
         raise RuntimeError(f"cannot bind gRPC server to {address}") from error
     server.start()
-    for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE):
+    for service in ("", GRAPH_SERVICE, CONCEPT_SERVICE, SAE_SERVICE):
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     logger.info("server_started address=%s:%d", settings.host, port)
     return RunningServer(server=server, port=port, health=health_servicer)

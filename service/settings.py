@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     salience_weight: float = Field(
         default=0.1, ge=0, description="Weight of the degree prior in SearchConcepts."
     )
+    max_sae_features: int = Field(
+        default=1 << 20, ge=1, description="Most features of one SAE."
+    )
+    max_snippets_per_feature: int = Field(default=64, ge=1)
+    max_sae_upload_bytes: int = Field(
+        default=2 * 1024**3, ge=1, description="Direction bytes per upload stream."
+    )
     log_level: str = "INFO"
 
     def index_folder(self, name: str, version: int) -> Path:

@@ -18,6 +18,13 @@ from embeddings.errors import (
     InvalidVectors,
     VectorNotFound,
 )
+from embeddings.sae_errors import (
+    DirectionsExist,
+    FeatureDataMissing,
+    NamingNotFound,
+    SAEConflict,
+    SAENotFound,
+)
 from embeddings.sets import EmbeddingSetNotFound
 from embeddings.spaces import AlignmentNotFound, SpaceNotFound
 from graph.errors import (
@@ -39,6 +46,11 @@ _CODES: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (EmbeddingSetNotFound, grpc.StatusCode.NOT_FOUND),
     (SpaceNotFound, grpc.StatusCode.NOT_FOUND),
     (AlignmentNotFound, grpc.StatusCode.FAILED_PRECONDITION),
+    (SAENotFound, grpc.StatusCode.NOT_FOUND),
+    (NamingNotFound, grpc.StatusCode.NOT_FOUND),
+    (SAEConflict, grpc.StatusCode.ALREADY_EXISTS),
+    (DirectionsExist, grpc.StatusCode.ALREADY_EXISTS),
+    (FeatureDataMissing, grpc.StatusCode.FAILED_PRECONDITION),
     (ConceptNotFound, grpc.StatusCode.NOT_FOUND),
     (RelationNotFound, grpc.StatusCode.NOT_FOUND),
     (InvalidURI, grpc.StatusCode.INVALID_ARGUMENT),

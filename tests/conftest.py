@@ -34,7 +34,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 _TABLES = (
     "alignments, spaces, concept_vectors, embedding_sets, edges, external_links, "
-    "concepts, relations"
+    "concepts, relations, "
+    "sae_names, sae_namings, sae_snippets, sae_features, saes"
 )
 
 

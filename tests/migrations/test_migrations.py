@@ -17,7 +17,8 @@ from tests.conftest import throwaway_postgres_database
 
 GRAPH_TABLES = {"concepts", "relations", "edges", "external_links"}
 EMBEDDING_TABLES = {"embedding_sets", "concept_vectors", "spaces", "alignments"}
-ALL_TABLES = GRAPH_TABLES | EMBEDDING_TABLES
+SAE_TABLES = {"saes", "sae_features", "sae_snippets", "sae_namings", "sae_names"}
+ALL_TABLES = GRAPH_TABLES | EMBEDDING_TABLES | SAE_TABLES
 
 
 @pytest.fixture
@@ -100,6 +101,16 @@ def test_downgrade_to_0001_removes_only_the_embedding_tables(
     migrate.downgrade(empty_engine, "0001")
 
     assert _tables(empty_engine) == GRAPH_TABLES
+    migrate.upgrade(empty_engine)
+    assert _tables(empty_engine) == ALL_TABLES
+
+
+def test_downgrade_to_0003_removes_only_the_sae_tables(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+
+    migrate.downgrade(empty_engine, "0003")
+
+    assert _tables(empty_engine) == GRAPH_TABLES | EMBEDDING_TABLES
     migrate.upgrade(empty_engine)
     assert _tables(empty_engine) == ALL_TABLES
 
