@@ -214,8 +214,8 @@ def main() -> int:
                 names,
             )
             run.seconds["evaluation"] = time.perf_counter() - clock
-            explanations = {} if args.skip_explanations else explanation_report(
-                run, client
+            explanations = (
+                {} if args.skip_explanations else explanation_report(run, client)
             )
             default = client.get_sae(SAE_NAME).default_method
         finally:
@@ -278,7 +278,11 @@ def collect_and_train(args: argparse.Namespace) -> Run:
     )
     clock = time.perf_counter()
     config = TopKSAEConfig(
-        n_features=args.features, k=args.k, epochs=args.epochs, lr=args.lr, seed=args.seed
+        n_features=args.features,
+        k=args.k,
+        epochs=args.epochs,
+        lr=args.lr,
+        seed=args.seed,
     )
     trained = train_topk_sae(train_batch.activations, config, show_progress=True)
     training_s = time.perf_counter() - clock
@@ -333,7 +337,9 @@ def upload_and_name(
     clock = time.perf_counter()
     client.register_sae(space_name(run.args), SAE_NAME, run.args.features)
     snippets = {
-        feature: [(run.train.context(row), value) for row, value in rows[: run.args.snippets]]
+        feature: [
+            (run.train.context(row), value) for row, value in rows[: run.args.snippets]
+        ]
         for feature, rows in run.tops.items()
     }
     client.upload_features(

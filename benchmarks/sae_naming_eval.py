@@ -10,7 +10,12 @@ import numpy as np
 from scipy import stats
 from sqlalchemy import Engine
 
-from benchmarks.sae_naming_data import Tokens, dense_columns, most_frequent_token, top_rows
+from benchmarks.sae_naming_data import (
+    Tokens,
+    dense_columns,
+    most_frequent_token,
+    top_rows,
+)
 from embeddings.encoders import TextEncoder
 from embeddings.index import ConceptIndex
 from embeddings.interp_scoring import correlation_score, simulate
@@ -94,7 +99,9 @@ def evaluate(
         vectors = np.stack([context_vectors[row] for row in rows])
         contexts[feature] = (vectors, actual)
 
-    name_vectors = _name_vectors(engine, index, encoder, train, tops, names, rng, scored)
+    name_vectors = _name_vectors(
+        engine, index, encoder, train, tops, names, rng, scored
+    )
     per_feature = {
         namer: np.array(
             [
@@ -155,7 +162,9 @@ def _name_vectors(
         )
         vectors[method] = dict(zip(scored, rows, strict=True))
     random_ids = rng.choice(all_ids, len(scored), replace=True)
-    vectors["random"] = dict(zip(scored, index.reconstruct_batch(random_ids), strict=True))
+    vectors["random"] = dict(
+        zip(scored, index.reconstruct_batch(random_ids), strict=True)
+    )
     tokens = [most_frequent_token(train, tops[f]) for f in scored]
     unique = sorted(set(tokens))
     encoded = dict(zip(unique, encoder.encode(unique), strict=True))
@@ -197,7 +206,8 @@ def _exact_agreement(
         found = name_queries(exact, features, queries, k=1)
         uris = store.concepts_by_ids(n.hits[0].concept_id for n in found)
     same = [
-        uris[n.hits[0].concept_id][0] == names[DEFAULT_METHOD][n.feature_id].concepts[0].uri
+        uris[n.hits[0].concept_id][0]
+        == names[DEFAULT_METHOD][n.feature_id].concepts[0].uri
         for n in found
     ]
     return round(float(np.mean(same)), 4)

@@ -190,9 +190,7 @@ class ConceptIndex:
         try:
             vectors = self._index.reconstruct_batch(ids)
         except RuntimeError as error:
-            missing = next(
-                (i for i in ids.tolist() if not self._holds(i)), int(ids[0])
-            )
+            missing = next((i for i in ids.tolist() if not self._holds(i)), int(ids[0]))
             raise VectorNotFound(str(missing)) from error
         return np.asarray(vectors, dtype=np.float32)
 

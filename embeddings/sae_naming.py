@@ -111,9 +111,7 @@ def combined_queries(
         InvalidVectors: the weight is outside [0, 1] or the shapes differ.
     """
     if not 0.0 <= examples_weight <= 1.0:
-        raise InvalidVectors(
-            "examples_weight", f"{examples_weight} is outside [0, 1]"
-        )
+        raise InvalidVectors("examples_weight", f"{examples_weight} is outside [0, 1]")
     if directions.shape != examples.shape:
         raise InvalidVectors(
             "queries", f"shapes {directions.shape} and {examples.shape} differ"
@@ -151,9 +149,7 @@ def name_queries(
     if len(norms) and not np.all(norms > 0):
         bad = int(feature_ids[np.flatnonzero(~(norms > 0))[0]])
         raise InvalidVectors("queries", f"feature {bad} has a zero query vector")
-    fetched = searcher.search(
-        queries, max(k, CONFIDENCE_HITS), allowed_ids=allowed_ids
-    )
+    fetched = searcher.search(queries, max(k, CONFIDENCE_HITS), allowed_ids=allowed_ids)
     weights = [_softmax([hit.score for hit in hits]) for hits in fetched]
     concept_ids = np.array(
         [hit.concept_id for hits in fetched for hit in hits], dtype=np.int64

@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -101,16 +102,15 @@ def search_features(
         naming = _naming(store, info.name, method)
         sources: list[tuple[Matched, Hashable, Callable[[], Loaded]]] = []
         if naming is not None:
-            run_id = naming.id
             sources.append(
-                ("name", ("names", run_id), lambda i=run_id: store.name_vectors(i))
+                ("name", ("names", naming.id), partial(store.name_vectors, naming.id))
             )
         if explanations and info.explanations:
             sources.append(
                 (
                     "explanation",
                     ("explanations", info.id, info.revision),
-                    lambda n=info.name: store.all_explanation_vectors(n),
+                    partial(store.all_explanation_vectors, info.name),
                 )
             )
         for matched, key, load in sources:

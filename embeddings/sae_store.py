@@ -128,8 +128,7 @@ class SAEStore:
             if existing.space != space or existing.n_features != n_features:
                 raise SAEConflict(
                     name,
-                    f"on space {existing.space!r} with "
-                    f"{existing.n_features} features",
+                    f"on space {existing.space!r} with {existing.n_features} features",
                 )
             return existing
         self._session.add(
@@ -338,9 +337,7 @@ class SAEStore:
             if fid not in grouped:
                 raise FeatureDataMissing(name, fid, "snippets")
             activations, blobs = grouped[fid]
-            matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(
-                len(blobs), -1
-            )
+            matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1)
             result.append((np.array(activations, dtype=np.float32), matrix))
         return result
 
@@ -406,9 +403,7 @@ class SAEStore:
         )
         if version:
             query = query.where(SAENaming.version == version)
-        found = self._session.scalar(
-            query.order_by(SAENaming.version.desc()).limit(1)
-        )
+        found = self._session.scalar(query.order_by(SAENaming.version.desc()).limit(1))
         if found is None:
             raise NamingNotFound(name, method, version)
         return _naming_info(found)
@@ -485,7 +480,9 @@ class SAEStore:
         update_existing: bool = True,
     ) -> None:
         """Insert feature rows that are new, update (or keep) those that exist."""
-        new = [{"sae_id": sae_id, **v} for v in values if v["feature_id"] not in existing]
+        new = [
+            {"sae_id": sae_id, **v} for v in values if v["feature_id"] not in existing
+        ]
         old = [{"sae_id": sae_id, **v} for v in values if v["feature_id"] in existing]
         if new:
             self._session.execute(insert(SAEFeature), new)

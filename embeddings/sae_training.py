@@ -82,7 +82,7 @@ class TopKSAE(torch.nn.Module):
     @torch.no_grad()
     def normalize_decoder(self) -> None:
         """Scale every decoder row to unit length."""
-        self.W_dec /= self.W_dec.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        self.W_dec.div_(self.W_dec.norm(dim=1, keepdim=True).clamp_min(1e-8))
 
 
 @dataclass
@@ -113,7 +113,9 @@ class TrainedSAE:
         """
         values, indices = [], []
         for start in range(0, len(x), batch_size):
-            block = torch.from_numpy(np.ascontiguousarray(x[start : start + batch_size]))
+            block = torch.from_numpy(
+                np.ascontiguousarray(x[start : start + batch_size])
+            )
             v, i = self.model.encode(block.float() / self.scale)
             values.append(v.numpy())
             indices.append(i.numpy().astype(np.int32))
@@ -166,7 +168,7 @@ def train_topk_sae(
             x = tensor[order[start : start + config.batch_size]] / scale
             loss, mse, fired = _step_loss(model, x, since_fired, config)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             _drop_parallel_gradient(model)
             optimizer.step()
             model.normalize_decoder()

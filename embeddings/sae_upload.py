@@ -170,9 +170,7 @@ class UploadBuilder:
         """
         self._check_feature_id(feature_id, "snippets")
         if feature_id in self._snippets:
-            raise InvalidVectors(
-                "snippets", f"feature id {feature_id} appears twice"
-            )
+            raise InvalidVectors("snippets", f"feature id {feature_id} appears twice")
         if not snippets:
             raise InvalidVectors("snippets", f"feature {feature_id} has none")
         if len(snippets) > self._max_snippets:

@@ -11,10 +11,13 @@ import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from service._generated.conceptkg.v1 import concepts_pb2 as cpb
-from service._generated.conceptkg.v1 import concepts_pb2_grpc, graph_pb2_grpc
+from service._generated.conceptkg.v1 import (
+    concepts_pb2_grpc,
+    graph_pb2_grpc,
+    sae_pb2_grpc,
+)
 from service._generated.conceptkg.v1 import graph_pb2 as pb
 from service._generated.conceptkg.v1 import sae_pb2 as spb
-from service._generated.conceptkg.v1 import sae_pb2_grpc
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 Item = TypeVar("Item")
@@ -31,7 +34,10 @@ NAMING_METHODS = {
     "combined": spb.NAMING_METHOD_COMBINED,
     "explanation": spb.NAMING_METHOD_EXPLANATION,
 }
-_DTYPES = {np.dtype("float32"): spb.DTYPE_FLOAT32, np.dtype("float16"): spb.DTYPE_FLOAT16}
+_DTYPES = {
+    np.dtype("float32"): spb.DTYPE_FLOAT32,
+    np.dtype("float16"): spb.DTYPE_FLOAT16,
+}
 
 
 class ConceptKGClient:

@@ -15,9 +15,17 @@ _METHODS: dict[int, NamingMethod] = {
     pb.NAMING_METHOD_COMBINED: "combined",
     pb.NAMING_METHOD_EXPLANATION: "explanation",
 }
-_METHOD_ENUMS = {name: value for value, name in _METHODS.items()}
-_DTYPES = {pb.DTYPE_FLOAT32: "float32", pb.DTYPE_FLOAT16: "float16"}
-_DTYPE_ENUMS = {name: value for value, name in _DTYPES.items()}
+_METHOD_ENUMS: dict[str, pb.NamingMethod] = {
+    "direction": pb.NAMING_METHOD_DIRECTION,
+    "examples": pb.NAMING_METHOD_EXAMPLES,
+    "combined": pb.NAMING_METHOD_COMBINED,
+    "explanation": pb.NAMING_METHOD_EXPLANATION,
+}
+_DTYPES: dict[int, str] = {pb.DTYPE_FLOAT32: "float32", pb.DTYPE_FLOAT16: "float16"}
+_DTYPE_ENUMS: dict[str, pb.DType] = {
+    "float32": pb.DTYPE_FLOAT32,
+    "float16": pb.DTYPE_FLOAT16,
+}
 
 
 def method_name(value: int, *, default: bool = True) -> NamingMethod | None:
@@ -34,9 +42,9 @@ def method_name(value: int, *, default: bool = True) -> NamingMethod | None:
     return _METHODS[value]
 
 
-def method_enum(name: str) -> int:
+def method_enum(name: str) -> pb.NamingMethod:
     """The NamingMethod value of a method name."""
-    return _METHOD_ENUMS[name]  # type: ignore[index]
+    return _METHOD_ENUMS[name]
 
 
 def dtype_name(value: int) -> str:

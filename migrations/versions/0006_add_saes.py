@@ -96,9 +96,7 @@ def upgrade() -> None:
         sa.Column("margin", sa.Float(), nullable=False),
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column("vector", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["naming_id"], ["sae_namings.id"], ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["naming_id"], ["sae_namings.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("naming_id", "feature_id"),
     )
 

@@ -31,13 +31,13 @@ def test_reconstruct_batch_returns_the_stored_vectors(kind: IndexKind) -> None:
 
 def test_reconstruct_ivf_after_save_and_load_still_works(tmp_path: Path) -> None:
     ids, vectors = _corpus()
-    ConceptIndex.build(ids, vectors, embedding_set="test/1", kind="ivf").save(
-        tmp_path
-    )
+    ConceptIndex.build(ids, vectors, embedding_set="test/1", kind="ivf").save(tmp_path)
 
     loaded = ConceptIndex.load(tmp_path)
 
-    np.testing.assert_allclose(loaded.reconstruct_batch(ids[:3]), vectors[:3], atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.reconstruct_batch(ids[:3]), vectors[:3], atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("kind", ["flat", "ivf"])

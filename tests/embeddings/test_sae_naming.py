@@ -30,7 +30,9 @@ SPACE_DIM = 48
 def searcher(encoder: TextEncoder) -> ConceptSearcher:
     vectors = encoder.encode(LABELS)
     ids = np.arange(len(LABELS), dtype=np.int64) + 100
-    return ConceptSearcher(ConceptIndex.build(ids, vectors, embedding_set="t/1"), encoder)
+    return ConceptSearcher(
+        ConceptIndex.build(ids, vectors, embedding_set="t/1"), encoder
+    )
 
 
 def _label(hit_id: int) -> str:
@@ -79,7 +81,10 @@ def test_combined_naming_mixes_the_two_unit_queries(
     directions, linear_map = _known_space(encoder)
     direction = direction_queries(directions, linear_map)
     examples = example_queries(
-        [(np.array([1.0]), encoder.encode([f"the {label}"])) for label in PLANTED.values()]
+        [
+            (np.array([1.0]), encoder.encode([f"the {label}"]))
+            for label in PLANTED.values()
+        ]
     )
 
     combined = combined_queries(direction, examples)

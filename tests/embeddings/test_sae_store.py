@@ -180,7 +180,9 @@ def test_namings_are_versioned_per_method(engine: Engine) -> None:
         first = store.naming("toy-sae", "direction", 1)
         names = store.stored_names(first.id, [2])
         ids, vectors = store.name_vectors(newest.id)
-        latest = {(n.method, n.version, n.features) for n in store.get("toy-sae").namings}
+        latest = {
+            (n.method, n.version, n.features) for n in store.get("toy-sae").namings
+        }
         with pytest.raises(NamingNotFound, match="'combined'"):
             store.naming("toy-sae", "combined")
 

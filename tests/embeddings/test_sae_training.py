@@ -18,7 +18,9 @@ def _sparse_data(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     atoms = np.random.default_rng(99).normal(size=(TRUE_FEATURES, DIM))
     atoms = (atoms / np.linalg.norm(atoms, axis=1, keepdims=True)).astype(np.float32)
     rng = np.random.default_rng(seed)
-    chosen = np.stack([rng.choice(TRUE_FEATURES, 2, replace=False) for _ in range(count)])
+    chosen = np.stack(
+        [rng.choice(TRUE_FEATURES, 2, replace=False) for _ in range(count)]
+    )
     weights = (1.0 + rng.exponential(size=(count, 2))).astype(np.float32)
     data = (weights[..., None] * atoms[chosen]).sum(axis=1) + 3.0
     return data.astype(np.float32), atoms

@@ -64,7 +64,9 @@ def test_add_directions_nan_names_the_feature() -> None:
 
 
 def test_add_directions_over_byte_limit_is_limit_exceeded() -> None:
-    with pytest.raises(LimitExceeded, match="direction bytes 96 exceeds the limit of 50"):
+    with pytest.raises(
+        LimitExceeded, match="direction bytes 96 exceeds the limit of 50"
+    ):
         _builder(max_direction_bytes=50).add_directions(
             [0, 1, 2, 3], "float32", D_MODEL, _rows(4).tobytes()
         )
@@ -74,7 +76,9 @@ def test_finish_incomplete_directions_names_the_first_missing_feature() -> None:
     builder = _builder()
     builder.add_directions([0, 1, 3], "float32", D_MODEL, _rows(3).tobytes())
 
-    with pytest.raises(InvalidVectors, match="cover 3 of the 4 .* feature 2 is missing"):
+    with pytest.raises(
+        InvalidVectors, match="cover 3 of the 4 .* feature 2 is missing"
+    ):
         builder.finish()
 
 

@@ -81,9 +81,7 @@ class SAEServer:
         uris = list(PLANTED.values())
         with create_session_factory(self.engine)() as session:
             ids = GraphStore(session).concept_ids(uris)
-        concept = np.stack(
-            [self.searcher.concept_vector(ids[uri]) for uri in uris]
-        )
+        concept = np.stack([self.searcher.concept_vector(ids[uri]) for uri in uris])
         planted = self.to_space(concept)
         planted[:, CONCEPT_DIM:] = rng.normal(size=(len(uris), 16)) * 0.5
         directions[list(PLANTED)] = planted
@@ -120,9 +118,7 @@ def register_space(engine: Engine, permutation: np.ndarray) -> None:
     with create_session_factory(engine).begin() as session:
         spaces = SpaceStore(session)
         spaces.register(SPACE, SPACE_DIM, "MiniLM, permuted, scaled, padded")
-        spaces.save_alignment(
-            SPACE, known_alignment(permutation), target_model="test"
-        )
+        spaces.save_alignment(SPACE, known_alignment(permutation), target_model="test")
 
 
 def sae_settings(**overrides: object) -> Settings:
@@ -142,7 +138,7 @@ def sae_settings(**overrides: object) -> Settings:
 
 @contextmanager
 def running_sae_server(
-    engine: Engine, searcher: ConceptSearcher, **overrides: object
+    engine: Engine, searcher: ConceptSearcher | None, **overrides: object
 ) -> Iterator[tuple[RunningServer, ConceptKGClient]]:
     """Start a server on ``engine``; stop it afterwards."""
     running = create_server(sae_settings(**overrides), engine, searcher)

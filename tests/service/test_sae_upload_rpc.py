@@ -19,6 +19,8 @@ from tests.service.sae_support import (
     SPACE,
     SPACE_DIM,
     SAEServer,
+    register_space,
+    running_sae_server,
     sae_server,
 )
 
@@ -289,7 +291,24 @@ def test_upload_other_problems_get_their_status(
     missing = _status(lambda: stub.UploadFeatures(iter(unknown)))
 
     assert empty[0] == Code.INVALID_ARGUMENT
-    assert nothing == (Code.INVALID_ARGUMENT, "invalid upload: the stream carries "
-                       "nothing to store")
+    assert nothing == (
+        Code.INVALID_ARGUMENT,
+        "invalid upload: the stream carries nothing to store",
+    )
     assert switched[0] == Code.INVALID_ARGUMENT and "'other'" in switched[1]
     assert missing == (Code.NOT_FOUND, "sae 'missing-sae' is not registered")
+
+
+def test_upload_without_index_stores_directions_but_not_texts(engine: Engine) -> None:
+    register_space(engine, np.arange(384))
+    directions = np.random.default_rng(0).normal(size=(N_FEATURES, SPACE_DIM))
+
+    with running_sae_server(engine, None) as (_, client):
+        client.register_sae(SPACE, "toy-sae", N_FEATURES)
+        stored = client.upload_features("toy-sae", directions=directions.astype("f4"))
+        got = _status(lambda: client.upload_features("toy-sae", snippets=SNIPPETS))
+        named = _status(lambda: list(client.name_features("toy-sae", [1])))
+
+    assert stored.directions == N_FEATURES
+    assert got[0] == Code.FAILED_PRECONDITION and "not built yet" in got[1]
+    assert named[0] == Code.FAILED_PRECONDITION
