@@ -53,7 +53,7 @@ import numpy as np  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
 from benchmarks.sae_naming_data import Corpus, Tokens, read_corpus, top_rows  # noqa: E402
-from benchmarks.sae_naming_eval import EvalSettings, evaluate  # noqa: E402
+from benchmarks.sae_naming_eval import SAE_NAME, EvalSettings, evaluate  # noqa: E402
 from embeddings.build import build_index, build_text_set  # noqa: E402
 from embeddings.encoders import TextEncoder  # noqa: E402
 from embeddings.index import ConceptIndex  # noqa: E402
@@ -78,7 +78,6 @@ logger = logging.getLogger("benchmarks.sae_naming")
 
 SHARED = REPO.parent / "shared" / "data"
 METHODS = ("direction", "examples", "combined")
-SAE_NAME = "minilm-l6/topk"
 
 
 def parse_args() -> argparse.Namespace:
@@ -92,7 +91,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--database", type=Path, help="a built conceptkg.db to copy")
     parser.add_argument("--index", type=Path, help="its text index folder")
-    parser.add_argument("--naming-index", choices=["flat", "ivf"], default="ivf")
+    parser.add_argument("--naming-index", choices=["flat", "ivf"], default="flat")
     parser.add_argument("--nprobe", type=int, default=16)
     parser.add_argument("--docs", type=int, default=1500, help="0 = all 5,183")
     parser.add_argument(
@@ -110,7 +109,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--after", type=int, default=2)
     parser.add_argument("--alignment-pairs", type=int, default=3000)
     parser.add_argument("--alpha", type=float, default=1.0)
-    parser.add_argument("--name-k", type=int, default=5)
+    parser.add_argument("--name-k", type=int, default=10)
     parser.add_argument("--top-token-rows", type=int, default=20)
     parser.add_argument("--eval-top", type=int, default=5)
     parser.add_argument("--eval-random", type=int, default=15)
@@ -201,7 +200,11 @@ def main() -> int:
             clock = time.perf_counter()
             evaluation = evaluate(
                 EvalSettings(
-                    args.eval_top, args.eval_random, args.eval_pool, args.top_token_rows
+                    args.eval_top,
+                    args.eval_random,
+                    args.eval_pool,
+                    args.top_token_rows,
+                    args.nprobe,
                 ),
                 run.rng,
                 engine,

@@ -42,6 +42,9 @@ class SAE(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # Counts uploads, so that cached explanation vectors know when to reload.
     revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Mean of every snippet embedding of the SAE (unit float32 rows averaged):
+    # the background the examples method subtracts.
+    snippet_mean: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

@@ -7,7 +7,9 @@ name is the query's nearest concepts:
   the linear part of the map applies: a direction is a displacement in the
   space, and the bias belongs to points, not displacements.
 - ``examples``: the activation-weighted mean of the embeddings of the
-  feature's top-activating snippets.
+  feature's top-activating snippets, less the mean of all the SAE's snippet
+  embeddings (what every snippet shares, e.g. "scientific text"), once
+  ``MIN_BACKGROUND_FEATURES`` features have snippets.
 - ``combined``: the weighted sum of the two unit queries above.
 - ``explanation``: the embedding of an uploaded explanation text.
 
@@ -38,6 +40,7 @@ NAMING_METHODS: tuple[NamingMethod, ...] = (
 # The method with the best held-out score in benchmarks/sae_naming.py.
 DEFAULT_METHOD: NamingMethod = "combined"
 DEFAULT_EXAMPLES_WEIGHT = 0.5
+MIN_BACKGROUND_FEATURES = 16
 CONFIDENCE_HITS = 10
 CONFIDENCE_TEMPERATURE = 0.05
 
@@ -80,23 +83,31 @@ def direction_queries(directions: np.ndarray, linear_map: LinearMap) -> np.ndarr
 
 def example_queries(
     snippet_sets: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    background: np.ndarray | None = None,
 ) -> np.ndarray:
     """Activation-weighted means of snippet embeddings, one per feature.
 
     Args:
         snippet_sets: per feature, (activations shape (m,) all > 0, unit
             snippet embeddings shape (m, dim)).
+        background: shape (dim,), subtracted from every mean.
 
     Returns:
         float32, shape (n features, dim).
     """
     if not snippet_sets:
         raise InvalidVectors("snippets", "no features were given")
-    means = [
-        (activations[:, None] * vectors).sum(axis=0) / activations.sum()
-        for activations, vectors in snippet_sets
-    ]
-    return np.asarray(means, dtype=np.float32)
+    means = np.asarray(
+        [
+            (activations[:, None] * vectors).sum(axis=0) / activations.sum()
+            for activations, vectors in snippet_sets
+        ],
+        dtype=np.float32,
+    )
+    if background is not None:
+        means -= background.astype(np.float32)
+    return means
 
 
 def combined_queries(

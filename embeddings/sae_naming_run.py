@@ -12,6 +12,7 @@ from embeddings.errors import DimensionMismatch, InvalidVectors
 from embeddings.sae_errors import FeatureDataMissing
 from embeddings.sae_naming import (
     DEFAULT_EXAMPLES_WEIGHT,
+    MIN_BACKGROUND_FEATURES,
     NamingMethod,
     combined_queries,
     direction_queries,
@@ -49,6 +50,7 @@ class FeatureNamer:
         self._spaces = SpaceStore(session)
         self._searcher = searcher
         self.info: SAEInfo = self._store.get(sae)
+        self._snippet_mean: np.ndarray | None = None
 
     def feature_ids(
         self, method: NamingMethod, requested: Sequence[int] | None
@@ -133,10 +135,22 @@ class FeatureNamer:
             params["alignment_version"] = space.alignment_version
         if method == "combined":
             params["examples_weight"] = examples_weight
+        if method in ("examples", "combined"):
+            params["examples_centered"] = self._background() is not None
         return params
 
+    def _background(self) -> np.ndarray | None:
+        if self.info.snippet_features < MIN_BACKGROUND_FEATURES:
+            return None
+        if self._snippet_mean is None:
+            self._snippet_mean = self._store.snippet_background(self.info.name)
+        return self._snippet_mean
+
     def _examples(self, feature_ids: np.ndarray) -> np.ndarray:
-        queries = example_queries(self._store.snippet_sets(self.info.name, feature_ids))
+        queries = example_queries(
+            self._store.snippet_sets(self.info.name, feature_ids),
+            background=self._background(),
+        )
         dim = self._searcher.index.dim
         if queries.shape[1] != dim:
             raise DimensionMismatch(dim, int(queries.shape[1]))

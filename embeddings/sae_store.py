@@ -248,6 +248,7 @@ class SAEStore:
             ]
             self._session.execute(insert(SAESnippet), snippet_rows)
             snippet_count = len(snippet_rows)
+            row.snippet_mean = self._snippet_mean(row.id)
         row.revision += 1
         self._session.flush()
         counts = UploadCounts(
@@ -261,6 +262,12 @@ class SAEStore:
             counts.explanations,
         )
         return counts
+
+    def snippet_background(self, name: str) -> np.ndarray | None:
+        """The mean of every snippet embedding of the SAE, shape (dim,), or
+        None when it has no snippets."""
+        blob = self._sae(name).snippet_mean
+        return None if blob is None else np.frombuffer(blob, dtype="<f4").copy()
 
     def feature_ids(self, name: str, part: FeaturePart) -> np.ndarray:
         """Sorted int64 ids of the features that have ``part`` stored."""
@@ -470,6 +477,20 @@ class SAEStore:
             .order_by(SAENaming.method)
         )
         return [_naming_info(row) for row in rows]
+
+    def _snippet_mean(self, sae_id: int) -> bytes:
+        self._session.flush()
+        total: np.ndarray | None = None
+        count = 0
+        blobs = self._session.scalars(
+            select(SAESnippet.vector).where(SAESnippet.sae_id == sae_id)
+        )
+        for blob in blobs.yield_per(10_000):
+            vector = np.frombuffer(blob, dtype="<f4").astype(np.float64)
+            total = vector if total is None else total + vector
+            count += 1
+        assert total is not None  # called right after snippets were written
+        return _blob(total / count)
 
     def _upsert_features(
         self,

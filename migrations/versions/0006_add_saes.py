@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("dtype", sa.String(length=8), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("snippet_mean", sa.LargeBinary(), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),

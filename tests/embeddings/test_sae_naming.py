@@ -75,6 +75,17 @@ def test_example_naming_weights_snippets_by_activation(
     assert [_label(n.hits[0].concept_id) for n in names] == ["guitar", "dog"]
 
 
+def test_example_queries_subtract_the_background() -> None:
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    snippets = [(np.array([3.0, 1.0]), vectors)]
+
+    plain = example_queries(snippets)
+    centered = example_queries(snippets, background=np.array([0.5, 0.5]))
+
+    np.testing.assert_allclose(plain, [[0.75, 0.25]])
+    np.testing.assert_allclose(centered, [[0.25, -0.25]])
+
+
 def test_combined_naming_mixes_the_two_unit_queries(
     searcher: ConceptSearcher, encoder: TextEncoder
 ) -> None:

@@ -153,12 +153,15 @@ def test_snippets_and_explanations_replace_earlier_ones(engine: Engine) -> None:
         texts = store.explanations("toy-sae", [0, 1])
         with_snippets = store.feature_ids("toy-sae", "snippets").tolist()
         explained = store.explanation_vectors("toy-sae", np.array([0]))
+        background = store.snippet_background("toy-sae")
         with pytest.raises(FeatureDataMissing, match="feature 0 .* no snippets"):
             store.snippet_sets("toy-sae", np.array([0]))
         with pytest.raises(FeatureDataMissing, match="no decoder direction"):
             store.directions("toy-sae", np.array([1]))
 
     assert sets[0][0].tolist() == [3.0] and sets[0][1].tolist() == [[5.0, 1.0]]
+    # The background is the mean over the snippets stored now: puppy, cat.
+    np.testing.assert_allclose(background, [4.0, 1.0])
     assert texts == {0: "new text"}
     assert with_snippets == [1, 2]
     np.testing.assert_array_equal(explained, [[8.0, 1.0]])
