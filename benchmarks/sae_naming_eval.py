@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,18 +22,12 @@ from embeddings.interp_scoring import correlation_score, simulate
 from embeddings.sae_naming import (
     CONFIDENCE_TEMPERATURE,
     DEFAULT_METHOD,
-    name_queries,
 )
-from embeddings.sae_naming_run import FeatureNamer
 from embeddings.sae_training import TrainedSAE
-from embeddings.search import ConceptSearcher
-from embeddings.sets import EmbeddingSetStore
 from graph.db import create_session_factory
 from graph.store import GraphStore
 
 logger = logging.getLogger("benchmarks.sae_naming")
-
-SAE_NAME = "minilm-l6/topk"  # the name benchmarks/sae_naming.py registers
 
 
 @dataclass(frozen=True)
@@ -45,7 +38,6 @@ class EvalSettings:
     random: int
     pool: int
     top_token_rows: int
-    nprobe: int
 
 
 def evaluate(
@@ -142,9 +134,6 @@ def evaluate(
         "score_standard_errors": errors,
         "paired_differences": paired,
         "confidence_score_spearman": round(float(spearman.statistic), 4),
-        "other_index_naming": _other_index_naming(
-            engine, index, encoder, names, settings.nprobe
-        ),
         "name_examples": _examples(names, train, tops, scored),
     }
 
@@ -210,45 +199,6 @@ def _paired(method: np.ndarray, baseline: np.ndarray) -> dict[str, float]:
         "mean": round(float(difference.mean()), 4),
         "standard_error": round(error, 4),
         "wins": round(float((difference > 0).mean()), 4),
-    }
-
-
-def _other_index_naming(
-    engine: Engine,
-    index: ConceptIndex,
-    encoder: TextEncoder,
-    names: dict[str, dict[int, Any]],
-    nprobe: int,
-) -> dict[str, Any]:
-    """The default method's naming, in process, with the other index kind: IVF
-    when the service searched exactly, exact when it searched IVF. Its rate
-    (queries read from the store, search, names; no gRPC, no storing) and
-    the share of features whose top concept agrees with the service's."""
-    kind = "ivf" if index.kind == "flat" else "flat"
-    with create_session_factory(engine)() as session:
-        sets = EmbeddingSetStore(session)
-        info = sets.latest("text")
-        ids, vectors = sets.load_vectors(info.id)
-        other = ConceptIndex.build(ids, vectors, embedding_set=info.label, kind=kind)
-        other.nprobe = nprobe
-        searcher = ConceptSearcher(other, encoder)
-        features = np.array(sorted(names[DEFAULT_METHOD]), dtype=np.int64)
-        clock = time.perf_counter()
-        namer = FeatureNamer(session, searcher, SAE_NAME)
-        queries = namer.queries(DEFAULT_METHOD, features)
-        found = name_queries(searcher, features, queries, k=10)
-        elapsed = time.perf_counter() - clock
-        uris = GraphStore(session).concepts_by_ids(n.hits[0].concept_id for n in found)
-    same = [
-        uris[n.hits[0].concept_id][0]
-        == names[DEFAULT_METHOD][n.feature_id].concepts[0].uri
-        for n in found
-    ]
-    return {
-        "kind": kind,
-        "nprobe": nprobe if kind == "ivf" else None,
-        "features_per_s": round(len(found) / elapsed, 1),
-        "top1_agreement": round(float(np.mean(same)), 4),
     }
 
 

@@ -18,6 +18,10 @@ runner-up and a confidence: the softmax weight of the best concept among the
 ``CONFIDENCE_HITS`` nearest at temperature ``CONFIDENCE_TEMPERATURE``.
 """
 
+# Limitation: the confidence is a softmax of cosines, not a calibrated
+# probability that the name is right; benchmarks/sae_naming.py reports how
+# well it ranks features by their held-out score.
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -110,6 +110,8 @@ class FeatureNamer:
             DimensionMismatch: the alignment maps to another dimension than
                 the concept index's.
         """
+        # Limitation: the directions (or snippets) of all requested features
+        # are read into memory at once.
         dim = self._searcher.index.dim
         if method == "explanation":
             return self._store.explanation_vectors(self.info.name, feature_ids)

@@ -95,6 +95,8 @@ def search_features(
     """
     if k < 1:
         raise InvalidVectors("k", f"k={k} is below 1")
+    # Limitation: an exact scan of every name and explanation matrix in scope,
+    # O(features) per query; fine for a few hundred thousand features.
     store = SAEStore(session)
     infos = [store.get(name) for name in saes] if saes else store.list_saes()
     best: dict[tuple[str, int], FeatureMatch] = {}

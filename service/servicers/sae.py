@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 # Names per NameFeatures response message.
 NAMES_PER_MESSAGE = 256
+# Features searched at once: FAISS answers a big batch several times faster
+# per query than batches of a few hundred.
+SEARCH_BATCH = 4096
 
 
 class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
@@ -72,6 +75,9 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
         context: grpc.ServicerContext,
     ) -> pb.UploadFeaturesResponse:
         guard = StreamGuard(context)
+        # Limitation: the whole stream is held in memory until it is stored
+        # (float32 directions of 1M features x 768 would be 3 GB);
+        # max_sae_upload_bytes bounds the directions part.
         with status_from_domain_errors(context):
             builder: UploadBuilder | None = None
             sae = ""
@@ -130,6 +136,9 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
     def NameFeatures(
         self, request: pb.NameFeaturesRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.NameFeaturesResponse]:
+        # Limitation: the run's transaction stays open while the names stream,
+        # so that a stream cut short stores nothing; on SQLite other writers
+        # wait for it (up to the 30 s lock timeout) while a client reads slowly.
         with status_from_domain_errors(context), self._sessions.begin() as session:
             searcher = self._state.searcher()
             method = method_name(request.method)
@@ -149,26 +158,27 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
                 request.sae, method, k=k, params=namer.params(method, weight)
             )
             graph = GraphStore(session)
-            for start in range(0, len(ids), NAMES_PER_MESSAGE):
-                end = start + NAMES_PER_MESSAGE
+            for start in range(0, len(ids), SEARCH_BATCH):
+                end = start + SEARCH_BATCH
                 names = name_queries(searcher, ids[start:end], queries[start:end], k=k)
                 store.add_names(run.id, names)
                 labels = graph.concepts_by_ids(
                     hit.concept_id for name in names for hit in name.hits
                 )
-                response = pb.NameFeaturesResponse(
-                    method=method_enum(method), version=run.version
-                )
-                for name in names:
-                    add_feature_name(
-                        response.names.add(),
-                        name.feature_id,
-                        [(hit.concept_id, hit.score) for hit in name.hits],
-                        name.margin,
-                        name.confidence,
-                        labels,
+                for first in range(0, len(names), NAMES_PER_MESSAGE):
+                    response = pb.NameFeaturesResponse(
+                        method=method_enum(method), version=run.version
                     )
-                yield response
+                    for name in names[first : first + NAMES_PER_MESSAGE]:
+                        add_feature_name(
+                            response.names.add(),
+                            name.feature_id,
+                            [(hit.concept_id, hit.score) for hit in name.hits],
+                            name.margin,
+                            name.confidence,
+                            labels,
+                        )
+                    yield response
             logger.info(
                 "sae_features_named sae=%s method=%s version=%d features=%d",
                 request.sae,
