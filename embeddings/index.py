@@ -71,6 +71,10 @@ class ConceptIndex:
     """
 
     def __init__(self, index: Any, *, embedding_set: str, kind: IndexKind) -> None:
+        if kind == "ivf" and index.direct_map.type == faiss.DirectMap.NoMap:
+            # IVF lists map no id to its vector by default; reconstruct()
+            # needs the id -> list entry table.
+            index.set_direct_map_type(faiss.DirectMap.Hashtable)
         self._index = index
         self._lock = ReadWriteLock()
         self.embedding_set = embedding_set
@@ -189,6 +193,31 @@ class ConceptIndex:
         except RuntimeError as error:
             raise VectorNotFound(str(concept_id)) from error
         return np.asarray(vector, dtype=np.float32)
+
+    def reconstruct_batch(self, concept_ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of several concept ids, float32 (n, dim).
+
+        Raises:
+            VectorNotFound: one of the ids is not in the index.
+        """
+        ids = np.ascontiguousarray(concept_ids, dtype=np.int64)
+        if len(ids) == 0:
+            return np.empty((0, self.dim), dtype=np.float32)
+        try:
+            with self._lock.reading():
+                vectors = self._index.reconstruct_batch(ids)
+        except RuntimeError as error:
+            missing = next((i for i in ids.tolist() if not self._holds(i)), int(ids[0]))
+            raise VectorNotFound(str(missing)) from error
+        return np.asarray(vectors, dtype=np.float32)
+
+    def _holds(self, concept_id: int) -> bool:
+        try:
+            with self._lock.reading():
+                self._index.reconstruct(int(concept_id))
+        except RuntimeError:
+            return False
+        return True
 
     def save(self, folder: Path) -> IndexMetadata:
         """Write the index and its metadata atomically into ``folder``.

@@ -10,6 +10,7 @@ def target_metadata() -> MetaData:
     import embeddings.models  # noqa: F401  (registers its tables on Base)
     import embeddings.paper_models  # noqa: F401
     import embeddings.run_models  # noqa: F401
+    import embeddings.sae_models  # noqa: F401
     from graph.models import Base
 
     return Base.metadata

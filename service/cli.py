@@ -21,7 +21,7 @@ from graph.importers import (
     import_sample,
     import_triples,
 )
-from service import cli_format, cli_index, cli_papers, cli_train
+from service import cli_format, cli_index, cli_papers, cli_sae, cli_train
 from service.cli_common import (
     EXIT_ERROR,
     EXIT_USAGE,
@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats = query_parser(commands, "stats", "sizes of the graph")
     stats.add_argument("--top", type=int, default=10)
     stats.set_defaults(handler=_stats)
+    cli_sae.register(commands)
     return parser
 
 

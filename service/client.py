@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
 import grpc
+import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from service._generated.conceptkg.v1 import concepts_pb2 as cpb
@@ -14,10 +15,12 @@ from service._generated.conceptkg.v1 import (
     concepts_pb2_grpc,
     graph_pb2_grpc,
     papers_pb2_grpc,
+    sae_pb2_grpc,
     training_pb2_grpc,
 )
 from service._generated.conceptkg.v1 import graph_pb2 as pb
 from service._generated.conceptkg.v1 import papers_pb2 as ppb
+from service._generated.conceptkg.v1 import sae_pb2 as spb
 from service._generated.conceptkg.v1 import training_pb2 as tpb
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
@@ -27,6 +30,17 @@ _DIRECTIONS = {
     "both": pb.DIRECTION_BOTH,
     "out": pb.DIRECTION_OUT,
     "in": pb.DIRECTION_IN,
+}
+NAMING_METHODS = {
+    "": spb.NAMING_METHOD_UNSPECIFIED,
+    "direction": spb.NAMING_METHOD_DIRECTION,
+    "examples": spb.NAMING_METHOD_EXAMPLES,
+    "combined": spb.NAMING_METHOD_COMBINED,
+    "explanation": spb.NAMING_METHOD_EXPLANATION,
+}
+_DTYPES = {
+    np.dtype("float32"): spb.DTYPE_FLOAT32,
+    np.dtype("float16"): spb.DTYPE_FLOAT16,
 }
 
 
@@ -46,6 +60,7 @@ class ConceptKGClient:
         self._concepts = concepts_pb2_grpc.ConceptServiceStub(self._channel)
         self._training = training_pb2_grpc.TrainingServiceStub(self._channel)
         self._papers = papers_pb2_grpc.PaperServiceStub(self._channel)
+        self._saes = sae_pb2_grpc.SAEServiceStub(self._channel)
         self._timeout = timeout_s
 
     def __enter__(self) -> ConceptKGClient:
@@ -424,6 +439,179 @@ class ConceptKGClient:
         elif text:
             request.text = text
         return list(self._papers.SimilarPapers(request, timeout=self._timeout).hits)
+
+    def register_sae(
+        self, space: str, name: str, n_features: int, *, description: str = ""
+    ) -> spb.SAEInfo:
+        """Register a sparse autoencoder over a registered space (idempotent)."""
+        request = spb.RegisterSAERequest(
+            space=space, name=name, n_features=n_features, description=description
+        )
+        return self._saes.RegisterSAE(request, timeout=self._timeout).sae
+
+    def upload_features(
+        self,
+        sae: str,
+        *,
+        directions: np.ndarray | None = None,
+        snippets: Mapping[int, Sequence[tuple[str, float]]] | None = None,
+        explanations: Mapping[int, str] | None = None,
+        message_bytes: int = 1 << 20,
+        timeout_s: float | None = None,
+    ) -> spb.UploadFeaturesResponse:
+        """Upload decoder directions, snippets and explanations in one stream.
+
+        Args:
+            sae: a registered SAE.
+            directions: float32 or float16, shape (n_features, d_model); row
+                i is feature i.
+            snippets: per feature id, its top-activating (text, activation)
+                pairs, highest first.
+            explanations: per feature id, an explanation text.
+            message_bytes: about how much direction data one message carries.
+            timeout_s: deadline of the call (default: the client's); the
+                server embeds every snippet and explanation before it answers.
+        """
+        return self._saes.UploadFeatures(
+            _upload_messages(sae, directions, snippets, explanations, message_bytes),
+            timeout=timeout_s or self._timeout,
+        )
+
+    def get_sae(self, name: str) -> spb.SAEInfo:
+        """One registered SAE, what is stored of it and its newest namings."""
+        request = spb.GetSAERequest(name=name)
+        return self._saes.GetSAE(request, timeout=self._timeout).sae
+
+    def list_saes(self) -> list[spb.SAEInfo]:
+        """Every registered SAE."""
+        response = self._saes.ListSAEs(spb.ListSAEsRequest(), timeout=self._timeout)
+        return list(response.saes)
+
+    def name_features(
+        self,
+        sae: str,
+        feature_ids: Iterable[int] | None = None,
+        *,
+        method: str = "",
+        k: int = 5,
+        examples_weight: float = 0.0,
+        timeout_s: float | None = None,
+    ) -> Iterator[spb.NameFeaturesResponse]:
+        """Name features (None: every feature the method can name); streamed.
+
+        ``method`` is direction, examples, combined, explanation or "" for
+        the server's default. The names are stored as the method's next
+        version once the stream is read to the end.
+        """
+        request = spb.NameFeaturesRequest(
+            sae=sae,
+            feature_ids=list(feature_ids or []),
+            all=feature_ids is None,
+            method=NAMING_METHODS[method],
+            k=k,
+            examples_weight=examples_weight,
+        )
+        yield from self._saes.NameFeatures(request, timeout=timeout_s or self._timeout)
+
+    def feature_names(
+        self,
+        sae: str,
+        feature_ids: Iterable[int] = (),
+        *,
+        method: str = "",
+        version: int = 0,
+    ) -> spb.GetFeatureNamesResponse:
+        """Stored names of a method's version (0 = newest); () = every feature."""
+        request = spb.GetFeatureNamesRequest(
+            sae=sae,
+            feature_ids=list(feature_ids),
+            method=NAMING_METHODS[method],
+            version=version,
+        )
+        return self._saes.GetFeatureNames(request, timeout=self._timeout)
+
+    def search_features(
+        self,
+        text: str = "",
+        *,
+        concept: str = "",
+        saes: Iterable[str] = (),
+        method: str = "",
+        k: int = 10,
+        names_only: bool = False,
+    ) -> list[spb.FeatureMatch]:
+        """Features whose names or explanations are closest to a text or concept."""
+        request = spb.SearchFeaturesRequest(
+            saes=list(saes), method=NAMING_METHODS[method], k=k, names_only=names_only
+        )
+        if concept:
+            request.concept = concept
+        else:
+            request.text = text
+        response = self._saes.SearchFeatures(request, timeout=self._timeout)
+        return list(response.features)
+
+
+def _upload_messages(
+    sae: str,
+    directions: np.ndarray | None,
+    snippets: Mapping[int, Sequence[tuple[str, float]]] | None,
+    explanations: Mapping[int, str] | None,
+    message_bytes: int,
+) -> Iterator[spb.UploadFeaturesRequest]:
+    """The messages of one upload; the SAE is named in each."""
+    if directions is not None:
+        rows = np.asarray(directions)
+        native = rows.dtype.newbyteorder("=")
+        if rows.ndim != 2 or native not in _DTYPES:
+            raise ValueError(
+                f"directions must be float32 or float16 (n, d_model), "
+                f"got {rows.dtype} {rows.shape}"
+            )
+        little = rows.astype(rows.dtype.newbyteorder("<"), copy=False)
+        step = max(1, message_bytes // max(1, rows.shape[1] * native.itemsize))
+        for start in range(0, len(little), step):
+            block = little[start : start + step]
+            yield spb.UploadFeaturesRequest(
+                sae=sae,
+                directions=spb.DirectionBlock(
+                    feature_ids=range(start, start + len(block)),
+                    dtype=_DTYPES[native],
+                    d_model=rows.shape[1],
+                    data=np.ascontiguousarray(block).tobytes(),
+                ),
+            )
+    snippet_items = [
+        spb.FeatureSnippets(
+            feature_id=fid,
+            snippets=[spb.Snippet(text=t, activation=a) for t, a in pairs],
+        )
+        for fid, pairs in (snippets or {}).items()
+    ]
+    for batch in _sized(snippet_items, message_bytes):
+        yield spb.UploadFeaturesRequest(sae=sae, snippets=batch)
+    explained = [
+        spb.FeatureExplanation(feature_id=fid, text=text)
+        for fid, text in (explanations or {}).items()
+    ]
+    for batch in _sized(explained, message_bytes):
+        yield spb.UploadFeaturesRequest(sae=sae, explanations=batch)
+
+
+def _sized(items: list[Message], limit: int) -> Iterator[list[Message]]:
+    """Consecutive groups of protobuf messages of at most ``limit`` bytes
+    serialized (a larger item goes alone)."""
+    batch: list[Message] = []
+    size = 0
+    for item in items:
+        item_size = item.ByteSize() + 8  # type: ignore[attr-defined]
+        if batch and size + item_size > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
 
 
 def _batched(

@@ -20,6 +20,8 @@ from service._generated.conceptkg.v1 import (
     graph_pb2_grpc,
     papers_pb2,
     papers_pb2_grpc,
+    sae_pb2,
+    sae_pb2_grpc,
     training_pb2,
     training_pb2_grpc,
 )
@@ -27,6 +29,7 @@ from service.index_updater import IndexUpdater
 from service.servicers.concepts import ConceptServicer, IndexState
 from service.servicers.graph import GraphServicer
 from service.servicers.papers import PaperServicer
+from service.servicers.sae import SAEServicer
 from service.servicers.training import TrainingServicer
 from service.settings import Settings
 from service.training_launcher import TrainingLauncher
@@ -37,6 +40,7 @@ GRAPH_SERVICE = graph_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name
 CONCEPT_SERVICE = concepts_pb2.DESCRIPTOR.services_by_name["ConceptService"].full_name
 TRAINING_SERVICE = training_pb2.DESCRIPTOR.services_by_name["TrainingService"].full_name
 PAPER_SERVICE = papers_pb2.DESCRIPTOR.services_by_name["PaperService"].full_name
+SAE_SERVICE = sae_pb2.DESCRIPTOR.services_by_name["SAEService"].full_name
 
 
 @dataclass
@@ -94,6 +98,7 @@ def create_server(
         GraphServicer(sessions, settings, on_write=updater.notify if updater else None),
         server,
     )
+    state = IndexState(searcher, salience_weight=settings.salience_weight)
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
         ConceptServicer(sessions, settings, state), server
     )
@@ -102,6 +107,9 @@ def create_server(
             sessions, settings, state, on_write=updater.notify if updater else None
         ),
         server,
+    )
+    sae_pb2_grpc.add_SAEServiceServicer_to_server(
+        SAEServicer(sessions, settings, state), server
     )
     launcher = TrainingLauncher(
         sessions,
@@ -121,6 +129,7 @@ def create_server(
             CONCEPT_SERVICE,
             PAPER_SERVICE,
             TRAINING_SERVICE,
+            SAE_SERVICE,
             health.SERVICE_NAME,
             reflection.SERVICE_NAME,
         ),
@@ -134,7 +143,14 @@ def create_server(
     server.start()
     if updater is not None:
         updater.start()
-    services = ("", GRAPH_SERVICE, CONCEPT_SERVICE, PAPER_SERVICE, TRAINING_SERVICE)
+    services = (
+        "",
+        GRAPH_SERVICE,
+        CONCEPT_SERVICE,
+        PAPER_SERVICE,
+        SAE_SERVICE,
+        TRAINING_SERVICE,
+    )
     for service in services:
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     logger.info("server_started address=%s:%d", settings.host, port)

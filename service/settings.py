@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     max_training_workers: int = Field(
         default=1, ge=1, description="Training runs that may run at once."
     )
+    max_sae_features: int = Field(
+        default=1 << 20, ge=1, description="Most features of one SAE."
+    )
+    max_snippets_per_feature: int = Field(default=64, ge=1)
+    max_sae_upload_bytes: int = Field(
+        default=2 * 1024**3, ge=1, description="Direction bytes per upload stream."
+    )
     log_level: str = "INFO"
 
     def index_folder(self, name: str, version: int) -> Path:

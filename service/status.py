@@ -22,6 +22,13 @@ from embeddings.kg_datasets import DatasetError
 from embeddings.link_predict import UnknownName
 from embeddings.paper_errors import InvalidPaper, PaperNotFound
 from embeddings.runs import RunNotFinished, RunNotFound
+from embeddings.sae_errors import (
+    DirectionsExist,
+    FeatureDataMissing,
+    NamingNotFound,
+    SAEConflict,
+    SAENotFound,
+)
 from embeddings.sets import EmbeddingSetNotFound
 from embeddings.spaces import AlignmentNotFound, SpaceNotFound
 from graph.errors import (
@@ -49,6 +56,11 @@ _CODES: list[tuple[type[BaseException], grpc.StatusCode]] = [
     (RunNotFinished, grpc.StatusCode.FAILED_PRECONDITION),
     (UnknownName, grpc.StatusCode.NOT_FOUND),
     (DatasetError, grpc.StatusCode.INVALID_ARGUMENT),
+    (SAENotFound, grpc.StatusCode.NOT_FOUND),
+    (NamingNotFound, grpc.StatusCode.NOT_FOUND),
+    (SAEConflict, grpc.StatusCode.ALREADY_EXISTS),
+    (DirectionsExist, grpc.StatusCode.ALREADY_EXISTS),
+    (FeatureDataMissing, grpc.StatusCode.FAILED_PRECONDITION),
     (ConceptNotFound, grpc.StatusCode.NOT_FOUND),
     (RelationNotFound, grpc.StatusCode.NOT_FOUND),
     (InvalidURI, grpc.StatusCode.INVALID_ARGUMENT),

@@ -35,7 +35,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 _TABLES = (
     "paper_vectors, paper_concepts, papers, training_events, training_runs, "
     "alignments, spaces, concept_vectors, embedding_sets, edges, external_links, "
-    "concepts, relations"
+    "concepts, relations, "
+    "sae_names, sae_namings, sae_snippets, sae_features, saes"
 )
 
 

@@ -19,7 +19,10 @@ GRAPH_TABLES = {"concepts", "relations", "edges", "external_links"}
 EMBEDDING_TABLES = {"embedding_sets", "concept_vectors", "spaces", "alignments"}
 TRAINING_TABLES = {"training_runs", "training_events"}
 PAPER_TABLES = {"papers", "paper_concepts", "paper_vectors"}
-ALL_TABLES = GRAPH_TABLES | EMBEDDING_TABLES | TRAINING_TABLES | PAPER_TABLES
+SAE_TABLES = {"saes", "sae_features", "sae_snippets", "sae_namings", "sae_names"}
+ALL_TABLES = (
+    GRAPH_TABLES | EMBEDDING_TABLES | TRAINING_TABLES | PAPER_TABLES | SAE_TABLES
+)
 
 
 @pytest.fixture
@@ -121,6 +124,7 @@ def test_schema_diff_dropped_index_is_reported(empty_engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("revision", "left"),
     [
+        ("0005", GRAPH_TABLES | EMBEDDING_TABLES | TRAINING_TABLES | PAPER_TABLES),
         ("0004", GRAPH_TABLES | EMBEDDING_TABLES | TRAINING_TABLES),
         ("0003", GRAPH_TABLES | EMBEDDING_TABLES),
     ],
