@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from embeddings.errors import DimensionMismatch, InvalidVectors
 from embeddings.sae_errors import NamingNotFound
+from embeddings.sae_name_store import NamingInfo, SAENameStore
 from embeddings.sae_naming import DEFAULT_METHOD, NAMING_METHODS, NamingMethod
-from embeddings.sae_store import NamingInfo, SAEStore
+from embeddings.sae_store import SAEStore
 
 Matched = Literal["name", "explanation"]
 Loaded = tuple[np.ndarray, np.ndarray]
@@ -101,11 +102,15 @@ def search_features(
     infos = [store.get(name) for name in saes] if saes else store.list_saes()
     best: dict[tuple[str, int], FeatureMatch] = {}
     for info in infos:
-        naming = _naming(store, info.name, method)
+        naming = _naming(SAENameStore(session), info.name, method)
         sources: list[tuple[Matched, Hashable, Callable[[], Loaded]]] = []
         if naming is not None:
             sources.append(
-                ("name", ("names", naming.id), partial(store.name_vectors, naming.id))
+                (
+                    "name",
+                    ("names", naming.id),
+                    partial(SAENameStore(session).name_vectors, naming.id),
+                )
             )
         if explanations and info.explanations:
             sources.append(
@@ -135,7 +140,7 @@ def search_features(
 
 
 def _naming(
-    store: SAEStore, sae: str, method: NamingMethod | None
+    store: SAENameStore, sae: str, method: NamingMethod | None
 ) -> NamingInfo | None:
     order = (
         [method]

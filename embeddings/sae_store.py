@@ -1,4 +1,4 @@
-"""Sparse autoencoders in the database: registry, uploads, stored names."""
+"""Sparse autoencoders in the database: registry, uploads, feature data."""
 
 from __future__ import annotations
 
@@ -17,12 +17,11 @@ from embeddings.models import Space
 from embeddings.sae_errors import (
     DirectionsExist,
     FeatureDataMissing,
-    NamingNotFound,
     SAEConflict,
-    SAENotFound,
 )
-from embeddings.sae_models import SAE, SAEFeature, SAEName, SAENaming, SAESnippet
-from embeddings.sae_naming import FeatureName
+from embeddings.sae_models import SAE, SAEFeature, SAESnippet
+from embeddings.sae_name_store import NamingInfo, SAENameStore
+from embeddings.sae_rows import sae_row, stack_rows, vector_blob
 from embeddings.sae_upload import DTYPES, FeatureUpload, UploadVectors
 from embeddings.spaces import SpaceNotFound
 from graph.errors import LimitExceeded
@@ -33,18 +32,6 @@ _SAE_NAME = regex.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/]{0,199}")
 FeaturePart = Literal["direction", "snippets", "explanation"]
 # Up to this many features are read with an IN list; more read the SAE's rows.
 _IN_LIST_LIMIT = 1000
-
-
-@dataclass(frozen=True)
-class NamingInfo:
-    """One stored naming run: method, version, features named, k."""
-
-    id: int
-    method: str
-    version: int
-    features: int
-    k: int
-    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -72,18 +59,6 @@ class UploadCounts:
     directions: int
     snippets: int
     explanations: int
-
-
-@dataclass(frozen=True)
-class StoredName:
-    """A stored feature name: concept ids and cosines best first, margin,
-    confidence."""
-
-    feature_id: int
-    concept_ids: list[int]
-    scores: list[float]
-    margin: float
-    confidence: float
 
 
 class SAEStore:
@@ -179,7 +154,7 @@ class SAEStore:
             directions=int(counts[0]),
             snippet_features=int(snippet_features or 0),
             explanations=int(counts[1]),
-            namings=tuple(self._latest_namings(row.id)),
+            namings=tuple(SAENameStore(self._session).latest_namings(row.id)),
         )
 
     def list_saes(self) -> list[SAEInfo]:
@@ -220,7 +195,7 @@ class SAEStore:
                 {
                     "feature_id": fid,
                     "explanation": text,
-                    "explanation_vector": _blob(vectors.explanations[fid]),
+                    "explanation_vector": vector_blob(vectors.explanations[fid]),
                 }
                 for fid, text in sorted(upload.explanations.items())
             ]
@@ -241,7 +216,7 @@ class SAEStore:
                     "rank": rank,
                     "text": snippet.text,
                     "activation": snippet.activation,
-                    "vector": _blob(vectors.snippets[fid][rank]),
+                    "vector": vector_blob(vectors.snippets[fid][rank]),
                 }
                 for fid, snippets in sorted(upload.snippets.items())
                 for rank, snippet in enumerate(snippets)
@@ -348,101 +323,6 @@ class SAEStore:
             result.append((np.array(activations, dtype=np.float32), matrix))
         return result
 
-    def start_naming(
-        self, name: str, method: str, *, k: int, params: dict[str, Any]
-    ) -> NamingInfo:
-        """Create the next version of ``method``'s names for the SAE, empty;
-        :meth:`add_names` fills it."""
-        row = self._sae(name)
-        version = self._session.scalar(
-            select(func.max(SAENaming.version))
-            .where(SAENaming.sae_id == row.id)
-            .where(SAENaming.method == method)
-        )
-        naming = SAENaming(
-            sae_id=row.id,
-            method=method,
-            version=int(version or 0) + 1,
-            k=k,
-            features=0,
-            params=params,
-        )
-        self._session.add(naming)
-        self._session.flush()
-        return _naming_info(naming)
-
-    def add_names(self, naming_id: int, names: Sequence[FeatureName]) -> None:
-        """Store names of features in a run made by :meth:`start_naming`."""
-        if not names:
-            return
-        self._session.execute(
-            insert(SAEName),
-            [
-                {
-                    "naming_id": naming_id,
-                    "feature_id": n.feature_id,
-                    "concept_ids": [h.concept_id for h in n.hits],
-                    "scores": [round(h.score, 6) for h in n.hits],
-                    "margin": n.margin,
-                    "confidence": n.confidence,
-                    "vector": _blob(n.vector),
-                }
-                for n in names
-            ],
-        )
-        self._session.execute(
-            update(SAENaming)
-            .where(SAENaming.id == naming_id)
-            .values(features=SAENaming.features + len(names))
-        )
-        logger.debug("sae_names_stored naming=%d features=%d", naming_id, len(names))
-
-    def naming(self, name: str, method: str, version: int = 0) -> NamingInfo:
-        """A stored naming run; ``version`` 0 is the newest.
-
-        Raises:
-            NamingNotFound: no such run.
-        """
-        query = (
-            select(SAENaming)
-            .where(SAENaming.sae_id == self._sae(name).id)
-            .where(SAENaming.method == method)
-        )
-        if version:
-            query = query.where(SAENaming.version == version)
-        found = self._session.scalar(query.order_by(SAENaming.version.desc()).limit(1))
-        if found is None:
-            raise NamingNotFound(name, method, version)
-        return _naming_info(found)
-
-    def stored_names(
-        self, naming_id: int, feature_ids: Sequence[int] | None = None
-    ) -> list[StoredName]:
-        """The names of one run, by feature id (only ``feature_ids`` if given)."""
-        query = select(SAEName).where(SAEName.naming_id == naming_id)
-        if feature_ids is not None:
-            query = query.where(SAEName.feature_id.in_(list(feature_ids)))
-        rows = self._session.scalars(query.order_by(SAEName.feature_id))
-        return [
-            StoredName(
-                row.feature_id,
-                [int(c) for c in row.concept_ids],
-                [float(s) for s in row.scores],
-                row.margin,
-                row.confidence,
-            )
-            for row in rows
-        ]
-
-    def name_vectors(self, naming_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """(feature ids (n,), unit name vectors float32 (n, dim)) of one run."""
-        rows = self._session.execute(
-            select(SAEName.feature_id, SAEName.vector)
-            .where(SAEName.naming_id == naming_id)
-            .order_by(SAEName.feature_id)
-        ).all()
-        return _stack(rows)
-
     def all_explanation_vectors(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature ids (n,), unit explanation vectors float32 (n, dim))."""
         rows = self._session.execute(
@@ -451,32 +331,10 @@ class SAEStore:
             .where(SAEFeature.explanation_vector.is_not(None))
             .order_by(SAEFeature.feature_id)
         ).all()
-        return _stack(rows)
+        return stack_rows(rows)
 
     def _sae(self, name: str) -> SAE:
-        row = self._session.scalar(select(SAE).where(SAE.name == name))
-        if row is None:
-            raise SAENotFound(name)
-        return row
-
-    def _latest_namings(self, sae_id: int) -> list[NamingInfo]:
-        latest = (
-            select(SAENaming.method, func.max(SAENaming.version).label("version"))
-            .where(SAENaming.sae_id == sae_id)
-            .group_by(SAENaming.method)
-            .subquery()
-        )
-        rows = self._session.scalars(
-            select(SAENaming)
-            .join(
-                latest,
-                (SAENaming.method == latest.c.method)
-                & (SAENaming.version == latest.c.version),
-            )
-            .where(SAENaming.sae_id == sae_id)
-            .order_by(SAENaming.method)
-        )
-        return [_naming_info(row) for row in rows]
+        return sae_row(self._session, name)
 
     def _snippet_mean(self, sae_id: int) -> bytes:
         self._session.flush()
@@ -490,7 +348,7 @@ class SAEStore:
             total = vector if total is None else total + vector
             count += 1
         assert total is not None  # called right after snippets were written
-        return _blob(total / count)
+        return vector_blob(total / count)
 
     def _upsert_features(
         self,
@@ -526,10 +384,6 @@ class SAEStore:
         return {int(fid): blob for fid, blob in rows if fid in wanted}
 
 
-def _blob(vector: np.ndarray) -> bytes:
-    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
-
-
 def _rows(
     name: str, feature_ids: np.ndarray, found: dict[int, bytes], dtype: str, what: str
 ) -> np.ndarray:
@@ -542,22 +396,3 @@ def _rows(
         raise InvalidVectors("feature_ids", "no features were asked for")
     flat = np.frombuffer(b"".join(blobs), dtype=dtype)
     return flat.reshape(len(blobs), -1).astype(np.float32)
-
-
-def _stack(rows: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.array([int(fid) for fid, _ in rows], dtype=np.int64)
-    if not rows:
-        return ids, np.empty((0, 0), dtype=np.float32)
-    flat = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<f4")
-    return ids, flat.reshape(len(rows), -1).astype(np.float32)
-
-
-def _naming_info(row: SAENaming) -> NamingInfo:
-    return NamingInfo(
-        id=row.id,
-        method=row.method,
-        version=row.version,
-        features=row.features,
-        k=row.k,
-        params=dict(row.params),
-    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from embeddings.errors import InvalidVectors
+from embeddings.sae_name_store import NamingInfo
 from embeddings.sae_naming import DEFAULT_METHOD, NamingMethod
-from embeddings.sae_store import NamingInfo, SAEInfo
+from embeddings.sae_store import SAEInfo
 from service._generated.conceptkg.v1 import sae_pb2 as pb
 
 _METHODS: dict[int, NamingMethod] = {

@@ -9,6 +9,7 @@ import grpc
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.errors import InvalidVectors
+from embeddings.sae_name_store import SAENameStore
 from embeddings.sae_naming import DEFAULT_EXAMPLES_WEIGHT, name_queries
 from embeddings.sae_naming_run import FeatureNamer
 from embeddings.sae_search import FeatureMatch, VectorCache, search_features
@@ -153,7 +154,7 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
             requested = None if request.all else list(request.feature_ids)
             ids = namer.feature_ids(method, requested)
             queries = namer.queries(method, ids, examples_weight=weight)
-            store = SAEStore(session)
+            store = SAENameStore(session)
             run = store.start_naming(
                 request.sae, method, k=k, params=namer.params(method, weight)
             )
@@ -193,7 +194,7 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
         with status_from_domain_errors(context), self._sessions() as session:
             method = method_name(request.method)
             assert method is not None
-            store = SAEStore(session)
+            store = SAENameStore(session)
             run = store.naming(request.sae, method, request.version)
             wanted = list(request.feature_ids) or None
             stored = store.stored_names(run.id, wanted)
@@ -248,7 +249,9 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
         stored = {}
         for match in matches:
             if match.naming is not None:
-                found = store.stored_names(match.naming.id, [match.feature_id])
+                found = SAENameStore(session).stored_names(
+                    match.naming.id, [match.feature_id]
+                )
                 if found:
                     stored[(match.sae, match.feature_id)] = found[0]
         labels = GraphStore(session).concepts_by_ids(

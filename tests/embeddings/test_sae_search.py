@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
+from embeddings.sae_name_store import SAENameStore
 from embeddings.sae_naming import FeatureName
 from embeddings.sae_search import VectorCache, search_features
 from embeddings.sae_store import SAEStore
@@ -27,8 +28,9 @@ def _load(engine: Engine) -> None:
         store = SAEStore(session)
         store.register("toy/space", "named", 3)
         store.register("toy/space", "explained", 3)
-        run = store.start_naming("named", "combined", k=1, params={})
-        store.add_names(
+        names = SAENameStore(session)
+        run = names.start_naming("named", "combined", k=1, params={})
+        names.add_names(
             run.id,
             [
                 FeatureName(f, [Hit(f, 0.9)], 0.1, 0.9, np.array(v, dtype=np.float32))

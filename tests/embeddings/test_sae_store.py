@@ -13,6 +13,7 @@ from embeddings.sae_errors import (
     SAEConflict,
     SAENotFound,
 )
+from embeddings.sae_name_store import SAENameStore
 from embeddings.sae_naming import FeatureName
 from embeddings.sae_store import SAEStore
 from embeddings.sae_upload import UploadBuilder, UploadVectors, embed_upload_texts
@@ -170,7 +171,7 @@ def test_snippets_and_explanations_replace_earlier_ones(engine: Engine) -> None:
 def test_namings_are_versioned_per_method(engine: Engine) -> None:
     _setup(engine)
     with create_session_factory(engine).begin() as session:
-        store = SAEStore(session)
+        store = SAENameStore(session)
         for concept in (10, 20):
             run = store.start_naming("toy-sae", "direction", k=2, params={"a": 1})
             store.add_names(run.id, [_name(0, concept), _name(2, concept)])
@@ -178,13 +179,14 @@ def test_namings_are_versioned_per_method(engine: Engine) -> None:
         store.add_names(examples.id, [_name(1, 30)])
 
     with create_session_factory(engine)() as session:
-        store = SAEStore(session)
+        store = SAENameStore(session)
         newest = store.naming("toy-sae", "direction")
         first = store.naming("toy-sae", "direction", 1)
         names = store.stored_names(first.id, [2])
         ids, vectors = store.name_vectors(newest.id)
         latest = {
-            (n.method, n.version, n.features) for n in store.get("toy-sae").namings
+            (n.method, n.version, n.features)
+            for n in SAEStore(session).get("toy-sae").namings
         }
         with pytest.raises(NamingNotFound, match="'combined'"):
             store.naming("toy-sae", "combined")
