@@ -22,6 +22,7 @@ from graph.store import GraphStore
 from graph.subsets import isa_descendant_uris, neighborhood_uris
 from service._generated.conceptkg.v1 import concepts_pb2 as pb
 from service._generated.conceptkg.v1 import concepts_pb2_grpc
+from service.request_checks import checked_count, checked_text
 from service.settings import Settings
 from service.status import StreamGuard, status_from_domain_errors
 
@@ -356,21 +357,10 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         return np.array(sorted(ids), dtype=np.int64)
 
     def _k(self, requested: int, *, default: int) -> int:
-        k = requested or default
-        if k < 1:
-            raise InvalidQuery("k", k, "an integer >= 1")
-        if k > self._settings.max_k:
-            raise LimitExceeded("k", k, self._settings.max_k)
-        return k
+        return checked_count("k", requested or default, self._settings.max_k)
 
     def _text(self, field: str, text: str) -> str:
-        if not text.strip():
-            raise InvalidQuery(field, text, "non-empty text")
-        if len(text) > self._settings.max_text_chars:
-            raise LimitExceeded(
-                f"{field} length", len(text), self._settings.max_text_chars
-            )
-        return text
+        return checked_text(field, text, self._settings.max_text_chars)
 
     def _vector(
         self, searcher: ConceptSearcher, store: GraphStore, field: str, value: str

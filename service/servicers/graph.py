@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterator
 import grpc
 from sqlalchemy.orm import Session, sessionmaker
 
-from graph.errors import InvalidQuery, LimitExceeded
 from graph.paths import find_paths
 from graph.records import WriteCounts
 from graph.store import GraphStore
 from service import convert
 from service._generated.conceptkg.v1 import graph_pb2 as pb
 from service._generated.conceptkg.v1 import graph_pb2_grpc
+from service.request_checks import checked_count
 from service.settings import Settings
 from service.status import StreamGuard, status_from_domain_errors
 
@@ -89,13 +89,13 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
     ) -> pb.SubgraphResponse:
         settings = self._settings
         with status_from_domain_errors(context), self._sessions() as session:
-            hops = _within("hops", request.hops or 1, settings.max_subgraph_hops)
-            max_nodes = _within(
+            hops = checked_count("hops", request.hops or 1, settings.max_subgraph_hops)
+            max_nodes = checked_count(
                 "max_nodes",
                 request.max_nodes or settings.max_subgraph_nodes,
                 settings.max_subgraph_nodes,
             )
-            max_edges = _within(
+            max_edges = checked_count(
                 "max_edges",
                 request.max_edges or settings.max_subgraph_edges,
                 settings.max_subgraph_edges,
@@ -114,7 +114,9 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
     ) -> pb.ShortestPathResponse:
         settings = self._settings
         with status_from_domain_errors(context), self._sessions() as session:
-            max_paths = _within("max_paths", request.max_paths or 1, settings.max_paths)
+            max_paths = checked_count(
+                "max_paths", request.max_paths or 1, settings.max_paths
+            )
             paths = find_paths(
                 self._store(session),
                 request.start,
@@ -180,15 +182,6 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         self, request: pb.StatsRequest, context: grpc.ServicerContext
     ) -> pb.StatsResponse:
         with status_from_domain_errors(context), self._sessions() as session:
-            top = _within("top", request.top or 20, self._settings.max_page_size)
+            top = checked_count("top", request.top or 20, self._settings.max_page_size)
             stats = self._store(session).stats(top=top)
         return convert.stats_response(stats)
-
-
-def _within(field: str, value: int, limit: int) -> int:
-    """Check a requested size: at least 1 and at most the configured limit."""
-    if value < 1:
-        raise InvalidQuery(field, value, "an integer >= 1")
-    if value > limit:
-        raise LimitExceeded(field, value, limit)
-    return value

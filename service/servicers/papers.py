@@ -23,6 +23,7 @@ from graph.store import GraphStore
 from service import convert_papers as convert
 from service._generated.conceptkg.v1 import papers_pb2 as pb
 from service._generated.conceptkg.v1 import papers_pb2_grpc
+from service.request_checks import checked_count, checked_text
 from service.servicers.concepts import IndexState
 from service.settings import Settings
 from service.status import StreamGuard, status_from_domain_errors
@@ -194,29 +195,14 @@ class PaperServicer(papers_pb2_grpc.PaperServiceServicer):
         return papers, positions
 
     def _k(self, requested: int, *, default: int) -> int:
-        k = requested or default
-        if k < 1:
-            raise InvalidQuery("k", k, "an integer >= 1")
-        if k > self._settings.max_k:
-            raise LimitExceeded("k", k, self._settings.max_k)
-        return k
+        return checked_count("k", requested or default, self._settings.max_k)
 
     def _limit(self, requested: int, *, default: int) -> int:
         limit = requested or default
-        if limit < 1:
-            raise InvalidQuery("k", limit, "an integer >= 1")
-        if limit > self._settings.max_page_size:
-            raise LimitExceeded("k", limit, self._settings.max_page_size)
-        return limit
+        return checked_count("k", limit, self._settings.max_page_size)
 
     def _text(self, field: str, text: str) -> str:
-        if not text.strip():
-            raise InvalidQuery(field, text, "non-empty text")
-        if len(text) > self._settings.max_text_chars:
-            raise LimitExceeded(
-                f"{field} length", len(text), self._settings.max_text_chars
-            )
-        return text
+        return checked_text(field, text, self._settings.max_text_chars)
 
 
 def _fingerprint(session: Session) -> tuple[int, int, int]:

@@ -15,7 +15,7 @@ from embeddings.sae_naming_run import FeatureNamer
 from embeddings.sae_search import FeatureMatch, VectorCache, search_features
 from embeddings.sae_store import SAEStore
 from embeddings.sae_upload import UploadBuilder, UploadVectors, embed_upload_texts
-from graph.errors import InvalidQuery, LimitExceeded
+from graph.errors import InvalidQuery
 from graph.store import GraphStore
 from service._generated.conceptkg.v1 import sae_pb2 as pb
 from service._generated.conceptkg.v1 import sae_pb2_grpc
@@ -27,6 +27,7 @@ from service.convert_sae import (
     naming_message,
     sae_message,
 )
+from service.request_checks import checked_count, checked_text
 from service.servicers.concepts import IndexState
 from service.settings import Settings
 from service.status import StreamGuard, status_from_domain_errors
@@ -221,11 +222,8 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
             k = self._k(request.k, default=10)
             given = request.WhichOneof("query")
             if given == "text" and request.text.strip():
-                if len(request.text) > self._settings.max_text_chars:
-                    raise LimitExceeded(
-                        "text length", len(request.text), self._settings.max_text_chars
-                    )
-                query = searcher.encode([request.text])[0]
+                text = checked_text("text", request.text, self._settings.max_text_chars)
+                query = searcher.encode([text])[0]
             elif given == "concept":
                 concept_id = GraphStore(session).concept_id(request.concept)
                 query = searcher.concept_vector(concept_id)
@@ -299,9 +297,4 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
         )
 
     def _k(self, requested: int, *, default: int) -> int:
-        k = requested or default
-        if k < 1:
-            raise InvalidQuery("k", k, "an integer >= 1")
-        if k > self._settings.max_k:
-            raise LimitExceeded("k", k, self._settings.max_k)
-        return k
+        return checked_count("k", requested or default, self._settings.max_k)

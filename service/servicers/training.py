@@ -20,6 +20,7 @@ from graph.errors import InvalidQuery, LimitExceeded
 from service import convert_training as convert
 from service._generated.conceptkg.v1 import training_pb2 as pb
 from service._generated.conceptkg.v1 import training_pb2_grpc
+from service.request_checks import checked_count
 from service.settings import Settings
 from service.status import RequestError, status_from_domain_errors
 from service.training_launcher import TrainingLauncher
@@ -114,11 +115,7 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         self, request: pb.ListRunsRequest, context: grpc.ServicerContext
     ) -> pb.ListRunsResponse:
         with status_from_domain_errors(context), self._sessions() as session:
-            limit = request.limit or 50
-            if limit < 1:
-                raise InvalidQuery("limit", limit, "an integer >= 1")
-            if limit > MAX_LIST:
-                raise LimitExceeded("limit", limit, MAX_LIST)
+            limit = checked_count("limit", request.limit or 50, MAX_LIST)
             runs = RunStore(session).list_runs(limit=limit, status=request.status)
         return pb.ListRunsResponse(runs=[self._message(run) for run in runs])
 
@@ -140,11 +137,7 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             entity = getattr(request, given)
             if not request.relation:
                 raise InvalidQuery("relation", "", "a relation of the run's dataset")
-            k = request.k or 10
-            if k < 1:
-                raise InvalidQuery("k", k, "an integer >= 1")
-            if k > self._settings.max_k:
-                raise LimitExceeded("k", k, self._settings.max_k)
+            k = checked_count("k", request.k or 10, self._settings.max_k)
             predictions = self._predictor(request.run_id).predict(
                 entity,
                 request.relation,
