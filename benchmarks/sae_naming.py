@@ -92,8 +92,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--database", type=Path, help="a built conceptkg.db to copy")
     parser.add_argument("--index", type=Path, help="its text index folder")
-    parser.add_argument("--naming-index", choices=["flat", "ivf"], default="flat")
+    parser.add_argument(
+        "--naming-index", choices=["flat", "hnsw", "ivf"], default="flat"
+    )
     parser.add_argument("--nprobe", type=int, default=16)
+    parser.add_argument("--ef-search", type=int, default=128, help="HNSW")
     parser.add_argument("--docs", type=int, default=1500, help="0 = all 5,183")
     parser.add_argument(
         "--sample-offset", type=int, default=0, help="start of the document sample"
@@ -146,6 +149,7 @@ def prepare_concepts(
         else:
             index = build_index(session, info, folder / "index", kind=args.naming_index)
     index.nprobe = args.nprobe
+    index.ef_search = args.ef_search
     return engine, index
 
 
@@ -218,7 +222,7 @@ def main() -> int:
                 names,
             )
             run.seconds["evaluation"] = time.perf_counter() - clock
-            other_index = name_with_other_index(run, engine, index, encoder, names)
+            other_index = name_with_other_indexes(run, engine, index, encoder, names)
             explanations = (
                 {} if args.skip_explanations else explanation_report(run, client)
             )
@@ -370,24 +374,45 @@ def upload_and_name(
     return names, rates
 
 
-def name_with_other_index(
+def name_with_other_indexes(
     run: Run,
     engine: Engine,
     index: ConceptIndex,
     encoder: TextEncoder,
     names: dict[str, dict[int, Any]],
-) -> dict[str, Any]:
-    """The default method once more through a second server whose index is of
-    the other kind (IVF when the first searched exactly, exact otherwise):
-    its rate and the share of features whose top concept agrees. Its names
-    are stored as the method's next version."""
-    kind = "ivf" if index.kind == "flat" else "flat"
+) -> dict[str, dict[str, Any]]:
+    """The default method once more through a second server for each other
+    index kind (of flat, HNSW and IVF): its rate and the share of features
+    whose top concept agrees with the first server's. Their names are stored
+    as the method's next versions."""
     with create_session_factory(engine)() as session:
         sets = EmbeddingSetStore(session)
         info = sets.latest("text")
         ids, vectors = sets.load_vectors(info.id)
-    other = ConceptIndex.build(ids, vectors, embedding_set=info.label, kind=kind)
+    return {
+        kind: name_with_index(
+            run,
+            engine,
+            ConceptIndex.build(ids, vectors, embedding_set=info.label, kind=kind),
+            encoder,
+            names,
+        )
+        for kind in ("flat", "hnsw", "ivf")
+        if kind != index.kind
+    }
+
+
+def name_with_index(
+    run: Run,
+    engine: Engine,
+    other: ConceptIndex,
+    encoder: TextEncoder,
+    names: dict[str, dict[int, Any]],
+) -> dict[str, Any]:
+    """Name every live feature by the default method through a server on
+    ``other``; its rate and top-1 agreement with ``names``."""
     other.nprobe = run.args.nprobe
+    other.ef_search = run.args.ef_search
     settings = Settings(host="127.0.0.1", port=0, max_message_bytes=64 * 1024 * 1024)
     running = create_server(settings, engine, ConceptSearcher(other, encoder))
     try:
@@ -406,8 +431,9 @@ def name_with_other_index(
     first = names[DEFAULT_METHOD]
     same = [found[f].concepts[0].uri == first[f].concepts[0].uri for f in found]
     return {
-        "kind": kind,
-        "nprobe": run.args.nprobe if kind == "ivf" else None,
+        "kind": other.kind,
+        "nprobe": run.args.nprobe if other.kind == "ivf" else None,
+        "ef_search": run.args.ef_search if other.kind == "hnsw" else None,
         "features_per_s": round(len(found) / elapsed, 1),
         "top1_agreement": round(float(np.mean(same)), 4),
     }

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.incremental import extend_set, is_extendable
 from embeddings.search import ConceptSearcher
-from embeddings.sets import EmbeddingSetStore
+from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,16 @@ class IndexUpdater:
     def _update(self) -> None:
         index = self._searcher.index
         with self._sessions() as session:
-            info = EmbeddingSetStore(session).by_label(index.embedding_set)
+            try:
+                info = EmbeddingSetStore(session).by_label(index.embedding_set)
+            except EmbeddingSetNotFound:
+                # An index built outside the database (a benchmark's, or one
+                # whose set was deleted) has nothing to extend from.
+                logger.warning(
+                    "index_update_skipped set=%s reason=set_not_in_database",
+                    index.embedding_set,
+                )
+                return
         if not is_extendable(info):
             logger.debug("index_update_skipped set=%s kind=%s", info.label, info.kind)
             return

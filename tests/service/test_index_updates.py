@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine
 
@@ -80,3 +81,26 @@ def test_failed_upsert_adds_nothing_to_the_index(served: Served) -> None:
     assert running.index_updater.wait_idle(30)
 
     assert client.index_status().vectors == 2
+
+
+def test_index_outside_the_database_is_left_alone(
+    engine: Engine, encoder: TextEncoder, caplog: pytest.LogCaptureFixture
+) -> None:
+    vectors = encoder.encode(["piano", "violin"])
+    index = ConceptIndex.build(
+        np.array([1, 2], dtype=np.int64), vectors, embedding_set="scratch/1"
+    )
+    settings = Settings(host="127.0.0.1", port=0)
+    running = create_server(settings, engine, ConceptSearcher(index, encoder))
+    try:
+        assert running.index_updater is not None
+        with ConceptKGClient(f"127.0.0.1:{running.port}") as client:
+            client.upsert_concepts([pb.ConceptInput(uri="/c/en/cello")])
+            assert running.index_updater.wait_idle(30)
+            status = client.index_status()
+    finally:
+        running.stop(0)
+
+    assert status.vectors == 2
+    assert "set=scratch/1 reason=set_not_in_database" in caplog.text
+    assert "index_update_failed" not in caplog.text
