@@ -52,7 +52,12 @@ if str(REPO) not in sys.path:
 import numpy as np  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
-from benchmarks.sae_naming_data import Corpus, Tokens, read_corpus, top_rows  # noqa: E402
+from benchmarks.sae_naming_data import (  # noqa: E402
+    Corpus,
+    Tokens,
+    read_corpus,
+    top_rows,
+)
 from benchmarks.sae_naming_eval import EvalSettings, evaluate  # noqa: E402
 from embeddings.build import build_index, build_text_set  # noqa: E402
 from embeddings.encoders import TextEncoder  # noqa: E402
