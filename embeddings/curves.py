@@ -11,7 +11,8 @@ logger = logging.getLogger(__name__)
 
 
 def save_training_curve(history: Sequence[dict[str, Any]], path: Path) -> None:
-    """Draw the loss (left axis) and validation MRR (right axis) by epoch.
+    """Draw the loss (left axis, log scale when positive) and validation MRR
+    (right axis) by epoch.
 
     Args:
         history: one record per epoch: ``epoch``, ``loss`` and, for epochs
@@ -25,7 +26,12 @@ def save_training_curve(history: Sequence[dict[str, Any]], path: Path) -> None:
 
     figure, loss_axis = plt.subplots(figsize=(7, 4), dpi=100)
     epochs = [r["epoch"] for r in history]
-    loss_axis.plot(epochs, [r["loss"] for r in history], color="tab:blue")
+    losses = [r["loss"] for r in history]
+    loss_axis.plot(epochs, losses, color="tab:blue")
+    if losses and min(losses) > 0:
+        # The first epoch's loss is often 100x the rest (label smoothing
+        # floors one_to_n losses near zero): a linear axis hides the trend.
+        loss_axis.set_yscale("log")
     loss_axis.set_xlabel("epoch")
     loss_axis.set_ylabel("training loss", color="tab:blue")
     validated = [r for r in history if "valid_mrr" in r]
