@@ -29,8 +29,9 @@ def save_training_curve(history: Sequence[dict[str, Any]], path: Path) -> None:
     losses = [r["loss"] for r in history]
     loss_axis.plot(epochs, losses, color="tab:blue")
     if losses and min(losses) > 0:
-        # The first epoch's loss is often 100x the rest (label smoothing
-        # floors one_to_n losses near zero): a linear axis hides the trend.
+        # The first epoch's loss is often 100x the rest (one_to_n BCE
+        # averages over every entity, nearly all of them negatives): a linear
+        # axis would hide the trend after it.
         loss_axis.set_yscale("log")
     loss_axis.set_xlabel("epoch")
     loss_axis.set_ylabel("training loss", color="tab:blue")
