@@ -13,6 +13,10 @@ malloc tunables the workers use, on WN18RR (small enough for RGCNConv).
 
     .venv/bin/python benchmarks/rgcn_linkpred.py --dataset fb15k-237
     .venv/bin/python benchmarks/rgcn_linkpred.py --dataset wn18rr --epochs 50
+    .venv/bin/python benchmarks/rgcn_linkpred.py --budget-minutes 120   # then test
+
+With ``--budget-minutes`` training stops after that long (``"stopped":
+"cancelled"``) and the best validation checkpoint is tested as usual.
 """
 
 from __future__ import annotations
@@ -183,7 +187,20 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     dataset = load_benchmark(args.dataset, DATA)
     run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix=f"rgcn-{args.dataset}-"))
     started = time.perf_counter()
-    trainer = RGCNTrainer(config, dataset, run_dir, show_progress=args.progress)
+    budget_s = args.budget_minutes * 60.0
+
+    def over_budget() -> bool:
+        return bool(budget_s) and time.perf_counter() - started > budget_s
+
+    # Past the budget the trainer cancels after the step in progress, then
+    # tests its best validation checkpoint as at any other end.
+    trainer = RGCNTrainer(
+        config,
+        dataset,
+        run_dir,
+        should_stop=over_budget,
+        show_progress=args.progress,
+    )
     result = trainer.fit()
     return {
         "dataset": args.dataset,
@@ -248,6 +265,12 @@ def main() -> int:
     parser.add_argument("--config", help="JSON object of RGCNConfig overrides")
     parser.add_argument("--epochs", type=int, default=0)
     parser.add_argument("--run-dir", type=Path)
+    parser.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=0.0,
+        help="stop training after this long and test the best checkpoint; 0 = none",
+    )
     parser.add_argument("--progress", action="store_true")
     parser.add_argument(
         "--no-compare", dest="compare", action="store_false", default=True
