@@ -14,6 +14,7 @@ malloc tunables the workers use, on WN18RR (small enough for RGCNConv).
     .venv/bin/python benchmarks/rgcn_linkpred.py --dataset fb15k-237
     .venv/bin/python benchmarks/rgcn_linkpred.py --dataset wn18rr --epochs 50
     .venv/bin/python benchmarks/rgcn_linkpred.py --budget-minutes 120   # then test
+    .venv/bin/python benchmarks/rgcn_linkpred.py --resume RUN_DIR --epochs 80
 
 With ``--budget-minutes`` training stops after that long (``"stopped":
 "cancelled"``) and the best validation checkpoint is tested as usual.
@@ -175,17 +176,10 @@ def compare_layers(steps: int) -> dict[str, Any]:
 def train(args: argparse.Namespace) -> dict[str, Any]:
     """Train and evaluate the chosen config; the figures of the JSON line."""
     from embeddings.kg_datasets import load_benchmark
+    from embeddings.run_files import CONFIG_FILE
     from embeddings.training import RGCNTrainer
     from embeddings.training_config import RGCNConfig
 
-    values = {**PRESETS[args.dataset], "dataset": args.dataset}
-    if args.config:
-        values.update(json.loads(args.config))
-    if args.epochs:
-        values["epochs"] = args.epochs
-    config = RGCNConfig.model_validate(values)
-    dataset = load_benchmark(args.dataset, DATA)
-    run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix=f"rgcn-{args.dataset}-"))
     started = time.perf_counter()
     budget_s = args.budget_minutes * 60.0
 
@@ -194,16 +188,34 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 
     # Past the budget the trainer cancels after the step in progress, then
     # tests its best validation checkpoint as at any other end.
-    trainer = RGCNTrainer(
-        config,
-        dataset,
-        run_dir,
-        should_stop=over_budget,
-        show_progress=args.progress,
-    )
+    options: dict[str, Any] = {
+        "should_stop": over_budget,
+        "show_progress": args.progress,
+    }
+    if args.resume:
+        run_dir = args.resume
+        config_file = run_dir / CONFIG_FILE
+        config = RGCNConfig.model_validate_json(config_file.read_text())
+        if args.epochs:
+            # The epoch cap is the one field a resumed run may change; the
+            # rest must stay as trained for the trajectory to continue.
+            config = config.model_copy(update={"epochs": args.epochs})
+            config_file.write_text(config.model_dump_json(indent=2))
+        dataset = load_benchmark(config.dataset, DATA)
+        trainer = RGCNTrainer.resume(run_dir, dataset, **options)
+    else:
+        values = {**PRESETS[args.dataset], "dataset": args.dataset}
+        if args.config:
+            values.update(json.loads(args.config))
+        if args.epochs:
+            values["epochs"] = args.epochs
+        config = RGCNConfig.model_validate(values)
+        dataset = load_benchmark(args.dataset, DATA)
+        run_dir = args.run_dir or Path(tempfile.mkdtemp(prefix=f"rgcn-{args.dataset}-"))
+        trainer = RGCNTrainer(config, dataset, run_dir, **options)
     result = trainer.fit()
     return {
-        "dataset": args.dataset,
+        "dataset": config.dataset,
         "mrr": round(result.test["mrr"], 4),
         "hits_at_1": round(result.test["hits_at_1"], 4),
         "hits_at_3": round(result.test["hits_at_3"], 4),
@@ -265,6 +277,12 @@ def main() -> int:
     parser.add_argument("--config", help="JSON object of RGCNConfig overrides")
     parser.add_argument("--epochs", type=int, default=0)
     parser.add_argument("--run-dir", type=Path)
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue a run from its checkpoint (--epochs raises its epoch cap)",
+    )
     parser.add_argument(
         "--budget-minutes",
         type=float,
