@@ -176,7 +176,7 @@ def compare_layers(steps: int) -> dict[str, Any]:
 def train(args: argparse.Namespace) -> dict[str, Any]:
     """Train and evaluate the chosen config; the figures of the JSON line."""
     from embeddings.kg_datasets import load_benchmark
-    from embeddings.run_files import CONFIG_FILE
+    from embeddings.run_files import CONFIG_FILE, write_atomically
     from embeddings.training import RGCNTrainer
     from embeddings.training_config import RGCNConfig
 
@@ -200,7 +200,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             # The epoch cap is the one field a resumed run may change; the
             # rest must stay as trained for the trajectory to continue.
             config = config.model_copy(update={"epochs": args.epochs})
-            config_file.write_text(config.model_dump_json(indent=2))
+            write_atomically(config_file, config.model_dump_json(indent=2).encode())
         dataset = load_benchmark(config.dataset, DATA)
         trainer = RGCNTrainer.resume(run_dir, dataset, **options)
     else:

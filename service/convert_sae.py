@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from embeddings.errors import InvalidVectors
-from embeddings.sae_name_store import NamingInfo
+from embeddings.sae_name_store import NamingInfo, StoredName
 from embeddings.sae_naming import DEFAULT_METHOD, NamingMethod
 from embeddings.sae_store import SAEInfo
 from service._generated.conceptkg.v1 import sae_pb2 as pb
@@ -102,3 +102,17 @@ def add_feature_name(
         named = names.get(concept_id)
         if named is not None:
             message.concepts.add(uri=named[0], label=named[1], score=score)
+
+
+def add_stored_name(
+    message: pb.FeatureName, name: StoredName, names: dict[int, tuple[str, str]]
+) -> None:
+    """Fill a FeatureName from a name read back from the database."""
+    add_feature_name(
+        message,
+        name.feature_id,
+        list(zip(name.concept_ids, name.scores, strict=True)),
+        name.margin,
+        name.confidence,
+        names,
+    )

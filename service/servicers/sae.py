@@ -21,6 +21,7 @@ from service._generated.conceptkg.v1 import sae_pb2 as pb
 from service._generated.conceptkg.v1 import sae_pb2_grpc
 from service.convert_sae import (
     add_feature_name,
+    add_stored_name,
     dtype_name,
     method_enum,
     method_name,
@@ -204,14 +205,7 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
             )
             response = pb.GetFeatureNamesResponse(naming=naming_message(run))
             for name in stored:
-                add_feature_name(
-                    response.names.add(),
-                    name.feature_id,
-                    list(zip(name.concept_ids, name.scores, strict=True)),
-                    name.margin,
-                    name.confidence,
-                    labels,
-                )
+                add_stored_name(response.names.add(), name, labels)
         return response
 
     def SearchFeatures(
@@ -272,14 +266,7 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
             )
             if slot in stored:
                 name = stored[slot]
-                add_feature_name(
-                    message.name,
-                    name.feature_id,
-                    list(zip(name.concept_ids, name.scores, strict=True)),
-                    name.margin,
-                    name.confidence,
-                    labels,
-                )
+                add_stored_name(message.name, name, labels)
         return response
 
     def _builder(self, sae: str) -> UploadBuilder:
