@@ -57,6 +57,7 @@ from benchmarks.sae_naming_data import (  # noqa: E402
     Tokens,
     read_corpus,
     top_rows,
+    word_pairs,
 )
 from benchmarks.sae_naming_eval import EvalSettings, evaluate  # noqa: E402
 from embeddings.build import build_index, build_text_set  # noqa: E402
@@ -117,6 +118,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--before", type=int, default=8, help="context wordpieces")
     parser.add_argument("--after", type=int, default=2)
     parser.add_argument("--alignment-pairs", type=int, default=3000)
+    parser.add_argument(
+        "--alignment-words",
+        type=int,
+        default=0,
+        help="single-word pairs added to the sentence pairs (0 = sentences only)",
+    )
     parser.add_argument("--alpha", type=float, default=30.0)
     parser.add_argument("--name-k", type=int, default=10)
     parser.add_argument("--top-token-rows", type=int, default=20)
@@ -331,12 +338,16 @@ def fit_space_alignment(run: Run, client: ConceptKGClient) -> dict[str, Any]:
     whole = np.flatnonzero(lengths < run.args.max_tokens - 2)
     count = min(run.args.alignment_pairs, len(whole))
     rows = np.sort(run.rng.choice(whole, count, replace=False))
+    vectors = batch.pooled[rows]
+    texts = [run.corpus.train[int(row)] for row in rows]
+    if run.args.alignment_words:
+        word_vectors, words = word_pairs(
+            batch, run.reader.tokenizer, run.args.alignment_words, run.rng
+        )
+        vectors = np.concatenate([vectors, word_vectors])
+        texts += words
     fitted = client.fit_alignment(
-        space,
-        batch.pooled[rows].tolist(),
-        [run.corpus.train[int(row)] for row in rows],
-        alpha=run.args.alpha,
-        batch_size=500,
+        space, vectors.tolist(), texts, alpha=run.args.alpha, batch_size=500
     )
     run.seconds["alignment"] = time.perf_counter() - clock
     return {

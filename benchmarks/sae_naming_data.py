@@ -173,3 +173,43 @@ def dense_columns(
     )
     dense: np.ndarray = matrix[rows].toarray().astype(np.float32)
     return dense
+
+
+_WORD = regex.compile(r"[a-z][a-z\-]{2,}")
+
+
+def word_pairs(
+    batch: LayerBatch, tokenizer: Any, count: int, rng: np.random.Generator
+) -> tuple[np.ndarray, list[str]]:
+    """Mean-pooled activations of single words with the words' text.
+
+    Each distinct word (lowercase letters, three or more) of the batch is
+    taken once, at a random occurrence; its activation is the mean over its
+    wordpieces. ``count`` of them are returned, a seeded random sample.
+
+    Returns:
+        float32 (n, d_model) activations and the n words.
+    """
+    pieces = tokenizer.convert_ids_to_tokens(batch.token_ids.tolist())
+    starts: list[int] = []
+    for row, piece in enumerate(pieces):
+        continues = str(piece).startswith("##")
+        same_text = row > 0 and batch.text_of[row] == batch.text_of[row - 1]
+        if not (continues and same_text):
+            starts.append(row)
+    bounds = [*starts, len(pieces)]
+    occurrences: dict[str, list[tuple[int, int]]] = {}
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        word = "".join(str(p).removeprefix("##") for p in pieces[start:end])
+        if _WORD.fullmatch(word):
+            occurrences.setdefault(word, []).append((start, end))
+    words = sorted(occurrences)
+    chosen = rng.choice(len(words), min(count, len(words)), replace=False)
+    vectors = np.empty((len(chosen), batch.activations.shape[1]), dtype=np.float32)
+    texts = []
+    for slot, index in enumerate(sorted(chosen.tolist())):
+        word = words[index]
+        start, end = occurrences[word][rng.integers(len(occurrences[word]))]
+        vectors[slot] = batch.activations[start:end].mean(axis=0)
+        texts.append(word)
+    return vectors, texts

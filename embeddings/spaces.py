@@ -152,6 +152,25 @@ class SpaceStore:
         bias = np.frombuffer(row.bias, dtype="<f4")
         return LinearMap(matrix.astype(np.float32), bias.astype(np.float32))
 
+    def alignment_version(self, name: str) -> int:
+        """Version of the space's newest alignment, 0 when none is fitted.
+
+        One small query (no matrix is read): what a cache of linear maps
+        checks before it answers from memory.
+
+        Raises:
+            SpaceNotFound.
+        """
+        row = self._session.execute(
+            select(Space.id, func.max(Alignment.version))
+            .outerjoin(Alignment, Alignment.space_id == Space.id)
+            .where(Space.name == name)
+            .group_by(Space.id)
+        ).first()
+        if row is None:
+            raise SpaceNotFound(name)
+        return int(row[1] or 0)
+
     def _space(self, name: str) -> Space:
         row = self._session.scalar(select(Space).where(Space.name == name))
         if row is None:

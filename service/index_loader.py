@@ -34,6 +34,8 @@ def load_searcher(
             return None
         folder = settings.index_folder(info.name, info.version)
         index = load_or_rebuild_index(session, info, folder, kind=settings.index_kind)
+    index.ef_search = settings.index_ef_search
+    index.nprobe = settings.index_nprobe
     encoder = TextEncoder(settings.model_path)
     if str(encoder.model_path) != info.model:
         logger.warning(

@@ -95,10 +95,14 @@ def create_server(
         else None
     )
     graph_pb2_grpc.add_GraphServiceServicer_to_server(
-        GraphServicer(sessions, settings, on_write=updater.notify if updater else None),
+        GraphServicer(
+            sessions,
+            settings,
+            on_write=updater.notify if updater else None,
+            on_relabel=state.names.clear,
+        ),
         server,
     )
-    state = IndexState(searcher, salience_weight=settings.salience_weight)
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
         ConceptServicer(sessions, settings, state), server
     )

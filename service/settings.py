@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     )
     concept_set: str = Field(default="text", description="Embedding set to serve.")
     index_kind: Literal["auto", "flat", "hnsw", "ivf"] = "auto"
+    index_ef_search: int = Field(
+        default=128, ge=1, le=4096, description="HNSW candidates per query."
+    )
+    index_nprobe: int = Field(
+        default=16, ge=1, le=65536, description="IVF lists searched per query."
+    )
     max_k: int = Field(default=100, ge=1, le=1000)
     max_text_chars: int = Field(default=2000, ge=1)
     max_name_batch: int = Field(default=4096, ge=1)

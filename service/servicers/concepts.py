@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from embeddings.alignment import AlignmentMethod, fit_alignment
 from embeddings.errors import IndexNotReady, InvalidVectors
 from embeddings.index import MAX_K
+from embeddings.linear_map_cache import LinearMapCache
 from embeddings.salience import SalienceRanker
 from embeddings.search import ConceptSearcher, Hit, margin
 from embeddings.spaces import SpaceInfo, SpaceStore
@@ -22,6 +23,7 @@ from graph.store import GraphStore
 from graph.subsets import isa_descendant_uris, neighborhood_uris
 from service._generated.conceptkg.v1 import concepts_pb2 as pb
 from service._generated.conceptkg.v1 import concepts_pb2_grpc
+from service.concept_names import ConceptNameCache
 from service.request_checks import checked_count, checked_text
 from service.settings import Settings
 from service.status import StreamGuard, status_from_domain_errors
@@ -36,7 +38,11 @@ class IndexState:
     """The searcher the server answers from; empty until an index is loaded.
 
     Per-language concept id lists are cached, since a language filter is
-    asked for again and again.
+    asked for again and again; so are concept names (``names``, see
+    :mod:`service.concept_names` for when they are dropped) and the spaces'
+    linear maps (``linear_maps``, checked against the newest alignment
+    version on each use), so that naming concepts already seen makes no query
+    without a space and one small query with one.
     """
 
     def __init__(
@@ -48,6 +54,8 @@ class IndexState:
         self._granularity: dict[str, np.ndarray] = {}
         self._salience_weight = salience_weight
         self._lock = threading.Lock()
+        self.names = ConceptNameCache()
+        self.linear_maps = LinearMapCache()
 
     def forget_cached_ids(self) -> None:
         """Drop the cached per-language, granularity and degree data.
@@ -139,7 +147,7 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
                 candidates,
                 allowed_ids=self._allowed_ids(store, request.lang, request.subset),
             )[0]
-            names = store.concepts_by_ids(hit.concept_id for hit in hits)
+            names = self._state.names.names(store, (hit.concept_id for hit in hits))
             if not request.plain:
                 labels = {cid: label for cid, (_, label) in names.items()}
                 hits = self._state.ranker(store).rerank(hits, labels, k)
@@ -162,7 +170,9 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
                 allowed_ids=self._state.lang_ids(store, request.lang),
                 exclude_ids={concept_id},
             )[0]
-            concepts = _scored(store, hits)
+            concepts = _named(
+                hits, self._state.names.names(store, (h.concept_id for h in hits))
+            )
         return pb.RelatedConceptsResponse(concepts=concepts)
 
     def Relatedness(
@@ -275,7 +285,7 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
                 allowed = np.intersect1d(allowed, in_lang)
             hits = searcher.search(direction, k, allowed_ids=allowed)[0]
             positive = [hit for hit in hits if hit.score > 0]
-            names = store.concepts_by_ids(hit.concept_id for hit in positive)
+            names = self._state.names.names(store, (h.concept_id for h in positive))
         return pb.ConceptualizeResponse(concepts=_named(positive, names))
 
     def IndexStatus(
@@ -306,7 +316,9 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
         store = GraphStore(session)
         vectors = [v.values for v in request.vectors]
         if request.space:
-            linear_map = SpaceStore(session).linear_map(request.space)
+            linear_map = self._state.linear_maps.linear_map(
+                SpaceStore(session), request.space
+            )
             directions = linear_map.apply(_matrix(vectors, linear_map.dim_in))
         else:
             directions = _matrix(vectors, searcher.index.dim)
@@ -316,7 +328,9 @@ class ConceptServicer(concepts_pb2_grpc.ConceptServiceServicer):
             allowed_ids=self._allowed_ids(store, request.lang, request.subset),
             sign_ambiguous=request.sign_ambiguous,
         )
-        names = store.concepts_by_ids(h.concept_id for hits in found for h in hits)
+        names = self._state.names.names(
+            store, (h.concept_id for hits in found for h in hits)
+        )
         response = pb.NameDirectionsResponse()
         for hits in found:
             _add_named(response.names.add(margin=margin(hits)).concepts, hits, names)
@@ -404,10 +418,6 @@ def _space_message(info: SpaceInfo) -> pb.SpaceInfo:
         heldout_cosine=info.heldout_cosine,
         heldout_accuracy_at_1=info.heldout_accuracy_at_1,
     )
-
-
-def _scored(store: GraphStore, hits: list[Hit]) -> list[pb.ScoredConcept]:
-    return _named(hits, store.concepts_by_ids(hit.concept_id for hit in hits))
 
 
 def _add_named(

@@ -29,6 +29,8 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         settings: limits and defaults of the service.
         on_write: called after a write that may have added concepts has
             committed (the concept index then encodes them).
+        on_relabel: called after a write changed concept labels has committed
+            (cached concept names are then dropped).
     """
 
     def __init__(
@@ -37,10 +39,12 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         settings: Settings,
         *,
         on_write: Callable[[], None] | None = None,
+        on_relabel: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._on_write = on_write
+        self._on_relabel = on_relabel
 
     def _store(self, session: Session) -> GraphStore:
         return GraphStore(
@@ -168,6 +172,8 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         # Edge writes create missing concepts, which the counts do not show.
         if self._on_write is not None and totals.inserted:
             self._on_write()
+        if self._on_relabel is not None and totals.updated:
+            self._on_relabel()
 
     def DeleteEdges(
         self, request: pb.DeleteEdgesRequest, context: grpc.ServicerContext

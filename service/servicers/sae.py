@@ -165,8 +165,8 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
                 end = start + SEARCH_BATCH
                 names = name_queries(searcher, ids[start:end], queries[start:end], k=k)
                 store.add_names(run.id, names)
-                labels = graph.concepts_by_ids(
-                    hit.concept_id for name in names for hit in name.hits
+                labels = self._state.names.names(
+                    graph, (hit.concept_id for name in names for hit in name.hits)
                 )
                 for first in range(0, len(names), NAMES_PER_MESSAGE):
                     response = pb.NameFeaturesResponse(
@@ -200,8 +200,9 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
             run = store.naming(request.sae, method, request.version)
             wanted = list(request.feature_ids) or None
             stored = store.stored_names(run.id, wanted)
-            labels = GraphStore(session).concepts_by_ids(
-                cid for name in stored for cid in name.concept_ids
+            labels = self._state.names.names(
+                GraphStore(session),
+                (cid for name in stored for cid in name.concept_ids),
             )
             response = pb.GetFeatureNamesResponse(naming=naming_message(run))
             for name in stored:
@@ -246,8 +247,9 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
                 )
                 if found:
                     stored[(match.sae, match.feature_id)] = found[0]
-        labels = GraphStore(session).concepts_by_ids(
-            cid for name in stored.values() for cid in name.concept_ids
+        labels = self._state.names.names(
+            GraphStore(session),
+            (cid for name in stored.values() for cid in name.concept_ids),
         )
         explanations: dict[tuple[str, int], str] = {}
         for sae in {m.sae for m in matches}:

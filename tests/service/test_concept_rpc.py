@@ -269,6 +269,34 @@ def test_fit_alignment_then_name_directions_of_the_space(
     assert [(s.name, s.alignment_method) for s in listed] == [("toy/permuted", "ridge")]
 
 
+def test_refitted_space_is_named_through_its_new_alignment(
+    concept_server: ConceptServer,
+) -> None:
+    client, encoder = concept_server
+    rng = np.random.default_rng(1)
+    old_order, new_order = rng.permutation(384), rng.permutation(384)
+    texts = _node_names(600)
+    encoded = encoder.encode(texts)
+    queries = encoder.encode(["kitten", "truck", "banana"])
+    client.register_space("toy/refit", 384)
+    client.fit_alignment("toy/refit", encoded[:, old_order].tolist(), texts, alpha=1e-3)
+    before = client.name_directions(
+        queries[:, old_order].tolist(), space="toy/refit", k=1
+    )
+
+    refit = client.fit_alignment(
+        "toy/refit", encoded[:, new_order].tolist(), texts, alpha=1e-3
+    )
+    after = client.name_directions(
+        queries[:, new_order].tolist(), space="toy/refit", k=1
+    )
+
+    expected = ["/c/en/kitten", "/c/en/truck", "/c/en/banana"]
+    assert refit.space.alignment_version == 2
+    assert [n.concepts[0].uri for n in before] == expected
+    assert [n.concepts[0].uri for n in after] == expected
+
+
 def test_space_errors_get_their_status(concept_server: ConceptServer) -> None:
     client, _ = concept_server
     client.register_space("toy/unfitted", 8)

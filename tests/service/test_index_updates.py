@@ -68,6 +68,38 @@ def test_upserted_concept_becomes_searchable(served: Served) -> None:
     assert found.concepts[0].uri == "/c/en/grand_piano"
 
 
+def test_language_filter_sees_concepts_added_after_its_first_use(
+    served: Served,
+) -> None:
+    running, client, _ = served
+    assert running.index_updater is not None
+    before = client.search_concepts("grand piano", k=3, lang="en", plain=True)
+
+    client.upsert_concepts([pb.ConceptInput(uri="/c/en/grand_piano")])
+    assert running.index_updater.wait_idle(30)
+    after = client.search_concepts("grand piano", k=1, lang="en", plain=True)
+
+    assert "/c/en/grand_piano" not in [c.uri for c in before.concepts]
+    assert after.concepts[0].uri == "/c/en/grand_piano"
+
+
+def test_relabelled_concept_is_answered_with_its_new_label(served: Served) -> None:
+    _, client, _ = served
+    first = client.search_concepts("car", k=1, plain=True)
+
+    counts = client.upsert_concepts(
+        [pb.ConceptInput(uri="/c/en/car", label="motor car")]
+    )
+    again = client.search_concepts("car", k=1, plain=True)
+
+    assert counts.updated == 1
+    assert (first.concepts[0].uri, first.concepts[0].label) == ("/c/en/car", "car")
+    assert (again.concepts[0].uri, again.concepts[0].label) == (
+        "/c/en/car",
+        "motor car",
+    )
+
+
 def test_failed_upsert_adds_nothing_to_the_index(served: Served) -> None:
     running, client, _ = served
     assert running.index_updater is not None

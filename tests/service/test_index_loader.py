@@ -1,0 +1,57 @@
+"""The server's searcher is loaded with the search settings applied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from embeddings.build import build_text_set
+from embeddings.encoders import TextEncoder
+from graph.db import create_session_factory
+from graph.records import EdgeInput
+from graph.store import GraphStore
+from service.index_loader import load_searcher
+from service.settings import Settings
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_loaded_index_takes_ef_search_and_nprobe_from_settings(
+    engine: Engine, encoder: TextEncoder, tmp_path: Path, kind: str
+) -> None:
+    sessions = create_session_factory(engine)
+    with sessions.begin() as session:
+        GraphStore(session).upsert_edges(
+            [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
+        )
+    build_text_set(sessions, encoder)
+    settings = Settings(
+        data_dir=tmp_path, index_kind=kind, index_ef_search=7, index_nprobe=3
+    )
+
+    searcher = load_searcher(settings, sessions)
+
+    assert searcher is not None
+    assert (searcher.index.kind, searcher.index.ef_search, searcher.index.nprobe) == (
+        kind,
+        7,
+        3,
+    )
+    hits = searcher.search(encoder.encode(["car"]), 1)[0]
+    with sessions() as session:
+        assert hits[0].concept_id == GraphStore(session).concept_id("/c/en/car")
+
+
+def test_loader_without_a_set_returns_none(engine: Engine, tmp_path: Path) -> None:
+    sessions = create_session_factory(engine)
+
+    assert load_searcher(Settings(data_dir=tmp_path), sessions) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("index_ef_search", 0), ("index_nprobe", 0)]
+)
+def test_search_settings_below_one_are_rejected(field: str, value: int) -> None:
+    with pytest.raises(ValueError, match=field):
+        Settings(**{field: value})
