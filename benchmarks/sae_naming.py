@@ -103,6 +103,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--nprobe", type=int, default=16)
     parser.add_argument("--ef-search", type=int, default=128, help="HNSW")
+    parser.add_argument(
+        "--prefilter-dim",
+        type=int,
+        default=128,
+        help="also name through a flat index with this first pass (0 = skip)",
+    )
     parser.add_argument("--docs", type=int, default=1500, help="0 = all 5,183")
     parser.add_argument(
         "--sample-offset", type=int, default=0, help="start of the document sample"
@@ -398,14 +404,15 @@ def name_with_other_indexes(
     names: dict[str, dict[int, Any]],
 ) -> dict[str, dict[str, Any]]:
     """The default method once more through a second server for each other
-    index kind (of flat, HNSW and IVF): its rate and the share of features
-    whose top concept agrees with the first server's. Their names are stored
-    as the method's next versions."""
+    index kind (of flat, HNSW and IVF), and through a flat index with a
+    ``--prefilter-dim`` first pass: its rate and the share of features whose
+    top concept agrees with the first server's. Their names are stored as the
+    method's next versions."""
     with create_session_factory(engine)() as session:
         sets = EmbeddingSetStore(session)
         info = sets.latest("text")
         ids, vectors = sets.load_vectors(info.id)
-    return {
+    others = {
         kind: name_with_index(
             run,
             engine,
@@ -416,6 +423,11 @@ def name_with_other_indexes(
         for kind in ("flat", "hnsw", "ivf")
         if kind != index.kind
     }
+    if run.args.prefilter_dim:
+        flat = ConceptIndex.build(ids, vectors, embedding_set=info.label)
+        flat.enable_prefilter(run.args.prefilter_dim)
+        others["flat_prefilter"] = name_with_index(run, engine, flat, encoder, names)
+    return others
 
 
 def name_with_index(
@@ -450,6 +462,7 @@ def name_with_index(
         "kind": other.kind,
         "nprobe": run.args.nprobe if other.kind == "ivf" else None,
         "ef_search": run.args.ef_search if other.kind == "hnsw" else None,
+        "prefilter_dim": other.prefilter_dim or None,
         "features_per_s": round(len(found) / elapsed, 1),
         "top1_agreement": round(float(np.mean(same)), 4),
     }

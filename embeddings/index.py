@@ -20,6 +20,7 @@ from embeddings.errors import (
     InvalidVectors,
     VectorNotFound,
 )
+from embeddings.prefilter import ReducedPrefilter
 from embeddings.rwlock import ReadWriteLock
 from embeddings.vectors import check_vectors
 
@@ -37,6 +38,9 @@ METADATA_FILE = "index.json"
 # too long for a rebuild at server start; see benchmarks/RESULTS.md).
 AUTO_EXACT_LIMIT = 1_000_000
 MAX_K = 1000
+# Batches smaller than this search exactly even with a prefilter: the first
+# pass saves nothing on a handful of queries.
+PREFILTER_MIN_QUERIES = 32
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class ConceptIndex:
         # Where the index was last saved or loaded from, if anywhere.
         self.folder: Path | None = None
         self._gpu_index = _gpu_replica(index) if kind == "flat" else None
+        self._prefilter: ReducedPrefilter | None = None
 
     @property
     def dim(self) -> int:
@@ -147,6 +152,27 @@ class ConceptIndex:
         )
         return cls(index, embedding_set=embedding_set, kind=kind)
 
+    @property
+    def prefilter_dim(self) -> int:
+        """Width of the batch-search first pass, 0 when there is none."""
+        return self._prefilter.dim if self._prefilter is not None else 0
+
+    def enable_prefilter(self, dim: int, *, factor: int = 10) -> None:
+        """Search batches of PREFILTER_MIN_QUERIES or more through a first pass
+        over the top ``dim`` principal components, re-ranked exactly
+        (:mod:`embeddings.prefilter`); scores stay exact cosines, a hit can be
+        missed. Filtered searches and small batches stay exact.
+
+        Raises:
+            ValueError: not a flat index, or ``dim`` out of range.
+        """
+        if self.kind != "flat":
+            raise ValueError(f"a prefilter needs a flat index, this one is {self.kind}")
+        with self._lock.writing():
+            self._prefilter = ReducedPrefilter.fit(
+                self._stored_vectors(), dim, factor=factor
+            )
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors of new concepts (incremental; ids must not be indexed yet)."""
         vectors = check_vectors(vectors, dim=self.dim, name="added vectors")
@@ -155,6 +181,8 @@ class ConceptIndex:
             self._index.add_with_ids(vectors, ids)
             if self._gpu_index is not None:
                 self._gpu_index.add_with_ids(vectors, ids)
+            if self._prefilter is not None:
+                self._prefilter.add(vectors)
 
     def search(
         self, queries: np.ndarray, k: int, *, allowed_ids: np.ndarray | None = None
@@ -171,6 +199,14 @@ class ConceptIndex:
             raise InvalidVectors("k", f"k={k} is outside 1..{MAX_K}")
         queries = check_vectors(queries, dim=self.dim, name="query vectors")
         params = self._search_parameters(allowed_ids)
+        if (
+            self._prefilter is not None
+            and self._gpu_index is None
+            and allowed_ids is None
+            and len(queries) >= PREFILTER_MIN_QUERIES
+            and k <= self.count
+        ):
+            return self._prefiltered_search(queries, k)
         # FAISS GPU indexes take no ID selector: filtered searches stay on
         # the CPU copy.
         searched = self._index
@@ -180,6 +216,21 @@ class ConceptIndex:
             scores, ids = searched.search(queries, k, params=params)
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         return SearchResult(scores=scores, ids=ids)
+
+    def _prefiltered_search(self, queries: np.ndarray, k: int) -> SearchResult:
+        assert self._prefilter is not None
+        with self._lock.reading():
+            scores, rows = self._prefilter.search(queries, self._stored_vectors(), k)
+            ids = faiss.vector_to_array(self._index.id_map)[rows]
+        return SearchResult(scores=scores, ids=ids)
+
+    def _stored_vectors(self) -> np.ndarray:
+        """The flat index's vectors in row order, a view (hold the lock)."""
+        inner = faiss.downcast_index(self._index.index)
+        view: np.ndarray = faiss.rev_swig_ptr(
+            inner.get_xb(), inner.ntotal * inner.d
+        ).reshape(inner.ntotal, inner.d)
+        return view
 
     def reconstruct(self, concept_id: int) -> np.ndarray:
         """The stored vector of one concept id, shape (dim,).

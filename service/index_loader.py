@@ -36,6 +36,13 @@ def load_searcher(
         index = load_or_rebuild_index(session, info, folder, kind=settings.index_kind)
     index.ef_search = settings.index_ef_search
     index.nprobe = settings.index_nprobe
+    if settings.index_prefilter_dim and index.kind == "flat":
+        index.enable_prefilter(settings.index_prefilter_dim)
+    elif settings.index_prefilter_dim:
+        logger.warning(
+            "prefilter_ignored kind=%s hint='a prefilter needs the flat index'",
+            index.kind,
+        )
     encoder = TextEncoder(settings.model_path)
     if str(encoder.model_path) != info.model:
         logger.warning(

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     index_nprobe: int = Field(
         default=16, ge=1, le=65536, description="IVF lists searched per query."
     )
+    index_prefilter_dim: int = Field(
+        default=0,
+        ge=0,
+        description="Flat index: principal components of a first pass for batch "
+        "searches, re-ranked exactly; 0 = exact only.",
+    )
     max_k: int = Field(default=100, ge=1, le=1000)
     max_text_chars: int = Field(default=2000, ge=1)
     max_name_batch: int = Field(default=4096, ge=1)

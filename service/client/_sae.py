@@ -85,8 +85,9 @@ class SAECalls(CallsBase):
         """Name features (None: every feature the method can name); streamed.
 
         ``method`` is direction, examples, combined, explanation or "" for
-        the server's default. The names are stored as the method's next
-        version once the stream is read to the end.
+        the server's default. The server stores the names as the method's
+        next version before it sends the first message, so they are kept
+        even when the stream is not read to the end.
         """
         request = spb.NameFeaturesRequest(
             sae=sae,

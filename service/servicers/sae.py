@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.errors import InvalidVectors
 from embeddings.sae_name_store import SAENameStore
-from embeddings.sae_naming import DEFAULT_EXAMPLES_WEIGHT, name_queries
+from embeddings.sae_naming import DEFAULT_EXAMPLES_WEIGHT, FeatureName, name_queries
 from embeddings.sae_naming_run import FeatureNamer
 from embeddings.sae_search import FeatureMatch, VectorCache, search_features
 from embeddings.sae_store import SAEStore
@@ -139,10 +139,10 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
     def NameFeatures(
         self, request: pb.NameFeaturesRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.NameFeaturesResponse]:
-        # Limitation: the run's transaction stays open while the names stream,
-        # so that a stream cut short stores nothing; on SQLite other writers
-        # wait for it (up to the 30 s lock timeout) while a client reads slowly.
-        with status_from_domain_errors(context), self._sessions.begin() as session:
+        # Names are computed first (read-only), stored in one short
+        # transaction, then streamed: a slow reader holds no write lock, and a
+        # stream cut short leaves a complete, versioned naming run.
+        with status_from_domain_errors(context):
             searcher = self._state.searcher()
             method = method_name(request.method)
             assert method is not None  # default=True never gives None
@@ -152,36 +152,23 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
                 raise InvalidQuery(
                     "feature_ids", list(request.feature_ids)[:5], "ids or all=true"
                 )
-            namer = FeatureNamer(session, searcher, request.sae)
-            requested = None if request.all else list(request.feature_ids)
-            ids = namer.feature_ids(method, requested)
-            queries = namer.queries(method, ids, examples_weight=weight)
-            store = SAENameStore(session)
-            run = store.start_naming(
-                request.sae, method, k=k, params=namer.params(method, weight)
-            )
-            graph = GraphStore(session)
+            with self._sessions() as session:
+                namer = FeatureNamer(session, searcher, request.sae)
+                requested = None if request.all else list(request.feature_ids)
+                ids = namer.feature_ids(method, requested)
+                queries = namer.queries(method, ids, examples_weight=weight)
+                params = namer.params(method, weight)
+            # Limitation: every name of the request is held in memory before
+            # it is stored (about 2 KB per feature with k=10).
+            names: list[FeatureName] = []
             for start in range(0, len(ids), SEARCH_BATCH):
                 end = start + SEARCH_BATCH
-                names = name_queries(searcher, ids[start:end], queries[start:end], k=k)
-                store.add_names(run.id, names)
-                labels = self._state.names.names(
-                    graph, (hit.concept_id for name in names for hit in name.hits)
-                )
-                for first in range(0, len(names), NAMES_PER_MESSAGE):
-                    response = pb.NameFeaturesResponse(
-                        method=method_enum(method), version=run.version
-                    )
-                    for name in names[first : first + NAMES_PER_MESSAGE]:
-                        add_feature_name(
-                            response.names.add(),
-                            name.feature_id,
-                            [(hit.concept_id, hit.score) for hit in name.hits],
-                            name.margin,
-                            name.confidence,
-                            labels,
-                        )
-                    yield response
+                names += name_queries(searcher, ids[start:end], queries[start:end], k=k)
+            with self._sessions.begin() as session:
+                store = SAENameStore(session)
+                run = store.start_naming(request.sae, method, k=k, params=params)
+                for start in range(0, len(names), SEARCH_BATCH):
+                    store.add_names(run.id, names[start : start + SEARCH_BATCH])
             logger.info(
                 "sae_features_named sae=%s method=%s version=%d features=%d",
                 request.sae,
@@ -189,6 +176,25 @@ class SAEServicer(sae_pb2_grpc.SAEServiceServicer):
                 run.version,
                 len(ids),
             )
+            with self._sessions() as session:
+                labels = self._state.names.names(
+                    GraphStore(session),
+                    (hit.concept_id for name in names for hit in name.hits),
+                )
+            for first in range(0, len(names), NAMES_PER_MESSAGE):
+                response = pb.NameFeaturesResponse(
+                    method=method_enum(method), version=run.version
+                )
+                for name in names[first : first + NAMES_PER_MESSAGE]:
+                    add_feature_name(
+                        response.names.add(),
+                        name.feature_id,
+                        [(hit.concept_id, hit.score) for hit in name.hits],
+                        name.margin,
+                        name.confidence,
+                        labels,
+                    )
+                yield response
 
     def GetFeatureNames(
         self, request: pb.GetFeatureNamesRequest, context: grpc.ServicerContext

@@ -43,6 +43,32 @@ def test_loaded_index_takes_ef_search_and_nprobe_from_settings(
         assert hits[0].concept_id == GraphStore(session).concept_id("/c/en/car")
 
 
+@pytest.mark.parametrize(("kind", "expected_dim"), [("flat", 2), ("hnsw", 0)])
+def test_prefilter_setting_applies_to_the_flat_index_only(
+    engine: Engine,
+    encoder: TextEncoder,
+    tmp_path: Path,
+    kind: str,
+    expected_dim: int,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sessions = create_session_factory(engine)
+    with sessions.begin() as session:
+        GraphStore(session).upsert_edges(
+            [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
+        )
+    build_text_set(sessions, encoder)
+    settings = Settings(data_dir=tmp_path, index_kind=kind, index_prefilter_dim=2)
+
+    with caplog.at_level("WARNING", logger="service.index_loader"):
+        searcher = load_searcher(settings, sessions)
+
+    assert searcher is not None
+    assert searcher.index.prefilter_dim == expected_dim
+    ignored = "prefilter_ignored kind=hnsw" in caplog.text
+    assert ignored == (kind == "hnsw")
+
+
 def test_loader_without_a_set_returns_none(engine: Engine, tmp_path: Path) -> None:
     sessions = create_session_factory(engine)
 

@@ -104,6 +104,23 @@ def test_name_features_all_streams_every_feature_and_stores_versions(
     assert stored.names[0].concepts[0].uri == PLANTED[4]
 
 
+def test_names_are_stored_before_the_stream_is_read(server: SAEServer) -> None:
+    stream = server.client.name_features("toy-sae", method="direction", k=2)
+
+    first = next(stream)
+    runs = {
+        (r.method, r.version, r.features)
+        for r in server.client.get_sae("toy-sae").namings
+    }
+    server.client.register_space("toy/written-meanwhile", 4)
+    rest = list(stream)
+
+    assert runs == {(spb.NAMING_METHOD_DIRECTION, 1, N_FEATURES)}
+    assert [n.feature_id for n in _names(iter([first, *rest]))] == list(
+        range(N_FEATURES)
+    )
+
+
 def test_name_features_explanation_tags_uploaded_explanations(
     server: SAEServer,
 ) -> None:
