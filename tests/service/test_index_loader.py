@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.build import build_text_set
 from embeddings.encoders import TextEncoder
@@ -16,16 +17,24 @@ from service.index_loader import load_searcher
 from service.settings import Settings
 
 
-@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
-def test_loaded_index_takes_ef_search_and_nprobe_from_settings(
-    engine: Engine, encoder: TextEncoder, tmp_path: Path, kind: str
-) -> None:
+def _sessions_with_text_set(
+    engine: Engine, encoder: TextEncoder
+) -> sessionmaker[Session]:
+    """Sessions on a two-concept graph with its text embedding set built."""
     sessions = create_session_factory(engine)
     with sessions.begin() as session:
         GraphStore(session).upsert_edges(
             [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
         )
     build_text_set(sessions, encoder)
+    return sessions
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_loaded_index_takes_ef_search_and_nprobe_from_settings(
+    engine: Engine, encoder: TextEncoder, tmp_path: Path, kind: str
+) -> None:
+    sessions = _sessions_with_text_set(engine, encoder)
     settings = Settings(
         data_dir=tmp_path, index_kind=kind, index_ef_search=7, index_nprobe=3
     )
@@ -52,12 +61,7 @@ def test_prefilter_setting_applies_to_the_flat_index_only(
     expected_dim: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    sessions = create_session_factory(engine)
-    with sessions.begin() as session:
-        GraphStore(session).upsert_edges(
-            [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
-        )
-    build_text_set(sessions, encoder)
+    sessions = _sessions_with_text_set(engine, encoder)
     settings = Settings(data_dir=tmp_path, index_kind=kind, index_prefilter_dim=2)
 
     with caplog.at_level("WARNING", logger="service.index_loader"):

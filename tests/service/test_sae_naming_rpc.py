@@ -134,7 +134,8 @@ def test_name_features_bad_requests_get_their_status(server: SAEServer) -> None:
     client = server.client
 
     def name(*args: object, **kwargs: object) -> Callable[[], object]:
-        return lambda: _names(client.name_features(*args, **kwargs))  # type: ignore[arg-type]
+        call = client.name_features
+        return lambda: _names(call(*args, **kwargs))  # type: ignore[arg-type]
 
     got = {
         "unknown_sae": _status(name("nope", [1])),
