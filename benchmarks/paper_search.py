@@ -290,7 +290,25 @@ def _tune(
     """Fusion weights with the best train nDCG@10, by grid search over the
     train queries' signal matrices (queries, papers)."""
     z = {name: _zscores(matrices[name]).astype(np.float32) for name in SIGNALS}
-    values = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
+    # Only ratios matter (a common factor ranks alike); values above 1 let a
+    # weight pass another that sits at 1.
+    values = (
+        0.0,
+        0.05,
+        0.1,
+        0.2,
+        0.3,
+        0.4,
+        0.5,
+        0.6,
+        0.7,
+        0.8,
+        0.9,
+        1.0,
+        1.25,
+        1.5,
+        2.0,
+    )
 
     def score(weights: dict[str, float]) -> float:
         fused = sum(w * z[name] for name, w in weights.items() if w)
@@ -299,10 +317,10 @@ def _tune(
         return _ndcg_matrix(np.asarray(fused), train, judged, ids)
 
     # Coordinate ascent from equal weights: each weight in turn is set to
-    # its best value with the others fixed, for three rounds.
+    # its best value with the others fixed, for four rounds.
     weights = {name: 0.5 for name in SIGNALS}
     best = score(weights)
-    for _ in range(3):
+    for _ in range(4):
         for name in SIGNALS:
             for value in values:
                 trial = {**weights, name: value}
