@@ -6,6 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from graph.records import EdgeInput
+from graph.uri import edge_uri
+from graph.writer import EdgeRow
 
 DOG = "/c/en/dog"
 CAT = "/c/en/cat"
@@ -38,3 +40,17 @@ def small_graph() -> list[EdgeInput]:
 def row_count(session: Session, table: type) -> int:
     """Rows of a table."""
     return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def dog_link(url: str) -> EdgeRow:
+    """An /r/ExternalURL row from DOG to ``url``, as the ConceptNet importer writes."""
+    return EdgeRow(
+        uri=edge_uri("/r/ExternalURL", DOG, url),
+        relation="/r/ExternalURL",
+        start=DOG,
+        end=url,
+        weight=1.0,
+        dataset="/d/dbpedia/en",
+        license="cc:by-sa/4.0",
+        url=url,
+    )

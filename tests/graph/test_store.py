@@ -17,7 +17,7 @@ from graph.errors import (
 from graph.records import EdgeFilter, EdgeInput
 from graph.store import GraphStore
 from graph.uri import edge_uri
-from graph.writer import EdgeRow, write_edges
+from graph.writer import write_edges
 from tests.graph.store_support import (
     ANIMAL,
     BARK,
@@ -25,6 +25,7 @@ from tests.graph.store_support import (
     CHIEN,
     DOG,
     PET,
+    dog_link,
 )
 
 # get_concept -----------------------------------------------------------------
@@ -50,16 +51,7 @@ def test_get_concept_with_links_returns_sorted_external_urls(
     store: GraphStore, session: Session
 ) -> None:
     links = [
-        EdgeRow(
-            uri=edge_uri("/r/ExternalURL", DOG, url),
-            relation="/r/ExternalURL",
-            start=DOG,
-            end=url,
-            weight=1.0,
-            dataset="/d/dbpedia/en",
-            license="cc:by-sa/4.0",
-            url=url,
-        )
+        dog_link(url)
         for url in ("http://dbpedia.org/resource/Dog", "http://b.example/dog")
     ]
     write_edges(session.connection(), links)

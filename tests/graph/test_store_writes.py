@@ -17,13 +17,14 @@ from graph.models import Concept, Edge, ExternalLink, Relation
 from graph.records import ConceptInput, EdgeFilter, EdgeInput
 from graph.store import GraphStore
 from graph.uri import edge_uri
-from graph.writer import EdgeRow, write_edges
+from graph.writer import write_edges
 from tests.graph.store_support import (
     ANIMAL,
     BARK,
     CAT,
     DOG,
     PET,
+    dog_link,
     row_count,
     small_graph,
 )
@@ -201,17 +202,7 @@ def test_is_empty_true_until_edges_written(store: GraphStore, session: Session) 
 
 
 def test_external_links_are_not_edges(store: GraphStore, session: Session) -> None:
-    url = "http://dbpedia.org/resource/Dog"
-    row = EdgeRow(
-        uri=edge_uri("/r/ExternalURL", DOG, url),
-        relation="/r/ExternalURL",
-        start=DOG,
-        end=url,
-        weight=1.0,
-        dataset="/d/dbpedia/en",
-        license="cc:by-sa/4.0",
-        url=url,
-    )
+    row = dog_link("http://dbpedia.org/resource/Dog")
 
     counts = write_edges(session.connection(), [row, row])
     session.commit()
