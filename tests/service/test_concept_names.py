@@ -46,10 +46,7 @@ def test_cached_ids_are_answered_without_a_query(
 
     assert first == {
         ids["/c/en/dog"]: ("/c/en/dog", "dog"),
-        ids["/c/en/cat"]: (
-            "/c/en/cat",
-            "cat",
-        ),
+        ids["/c/en/cat"]: ("/c/en/cat", "cat"),
     }
     assert second == {ids["/c/en/dog"]: ("/c/en/dog", "dog")}
     assert len(statements) == queries_after_first
