@@ -33,6 +33,7 @@ import numpy as np
 from embeddings.alignment import LinearMap
 from embeddings.errors import InvalidVectors
 from embeddings.search import ConceptSearcher, Hit, margin
+from embeddings.vectors import check_vectors, normalize_rows
 
 NamingMethod = Literal["direction", "examples", "combined", "explanation"]
 NAMING_METHODS: tuple[NamingMethod, ...] = (
@@ -164,41 +165,64 @@ def name_queries(
     if len(norms) and not np.all(norms > 0):
         bad = int(feature_ids[np.flatnonzero(~(norms > 0))[0]])
         raise InvalidVectors("queries", f"feature {bad} has a zero query vector")
-    fetched = searcher.search(queries, max(k, CONFIDENCE_HITS), allowed_ids=allowed_ids)
-    weights = [_softmax([hit.score for hit in hits]) for hits in fetched]
-    concept_ids = np.array(
-        [hit.concept_id for hits in fetched for hit in hits], dtype=np.int64
+    unit = normalize_rows(
+        check_vectors(queries, dim=searcher.index.dim, name="queries"), name="queries"
     )
-    concept_vectors = searcher.index.reconstruct_batch(concept_ids)
+    # One index search and array arithmetic for the whole batch: building
+    # the confidences from per-feature hit lists took a tenth to a fifth of
+    # the time of the search itself at 4,096 features.
+    found = searcher.index.search(
+        unit, max(k, CONFIDENCE_HITS), allowed_ids=allowed_ids
+    )
+    valid = found.ids >= 0
+    weights = _softmax_rows(found.scores, valid)
+    safe_ids = np.where(valid, found.ids, found.ids.max(initial=0))
+    if valid.any():
+        hit_vectors = searcher.index.reconstruct_batch(safe_ids.ravel()).reshape(
+            *safe_ids.shape, -1
+        )
+        mixed = np.einsum("nh,nhd->nd", weights, hit_vectors)
+    else:
+        mixed = np.zeros((len(unit), searcher.index.dim))
+    norms = np.linalg.norm(mixed, axis=1, keepdims=True)
+    name_vectors = (mixed / np.where(norms > 0, norms, 1.0)).astype(np.float32)
     names = []
-    start = 0
-    for feature_id, hits, weight in zip(
-        feature_ids.tolist(), fetched, weights, strict=True
+    for row, (feature_id, ids, scores, valid_row) in enumerate(
+        zip(
+            feature_ids.tolist(),
+            found.ids.tolist(),
+            found.scores.tolist(),
+            valid.tolist(),
+            strict=True,
+        )
     ):
-        block = concept_vectors[start : start + len(hits)]
-        start += len(hits)
-        vector = weight @ block if len(hits) else np.zeros(searcher.index.dim)
-        norm = float(np.linalg.norm(vector))
+        hits = [
+            Hit(cid, score)
+            for cid, score, ok in zip(ids, scores, valid_row, strict=True)
+            if ok
+        ]
         names.append(
             FeatureName(
                 feature_id=feature_id,
                 hits=hits[:k],
                 margin=margin(hits),
-                confidence=float(weight[0]) if len(hits) else 0.0,
-                vector=(vector / norm if norm > 0 else vector).astype(np.float32),
+                confidence=float(weights[row, 0]) if hits else 0.0,
+                vector=name_vectors[row],
             )
         )
     return names
 
 
-def _softmax(scores: list[float]) -> np.ndarray:
-    if not scores:
-        return np.empty(0, dtype=np.float64)
-    logits = np.array(scores, dtype=np.float64) / CONFIDENCE_TEMPERATURE
-    logits -= logits.max()
-    weights = np.exp(logits)
-    normalized: np.ndarray = weights / weights.sum()
-    return normalized
+def _softmax_rows(scores: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of cosines at ``CONFIDENCE_TEMPERATURE``; entries that
+    are not ``valid`` (missing hits) get weight 0, as do rows with none."""
+    logits = np.where(valid, scores.astype(np.float64), -np.inf)
+    logits /= CONFIDENCE_TEMPERATURE
+    top = np.max(logits, axis=1, keepdims=True, initial=-np.inf)
+    exps = np.where(valid, np.exp(logits - np.where(np.isfinite(top), top, 0.0)), 0.0)
+    totals = exps.sum(axis=1, keepdims=True)
+    weights: np.ndarray = exps / np.where(totals > 0, totals, 1.0)
+    return weights
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

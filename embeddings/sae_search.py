@@ -53,6 +53,11 @@ class VectorCache:
         self._max_entries = max_entries
         self._lock = threading.Lock()
 
+    def holds(self, key: Hashable) -> bool:
+        """Whether a matrix is kept under ``key``."""
+        with self._lock:
+            return key in self._entries
+
     def get(self, key: Hashable, load: Callable[[], Loaded]) -> Loaded:
         """The matrix under ``key``, loaded with ``load`` when missing."""
         with self._lock:

@@ -10,6 +10,7 @@ from embeddings.encoders import TextEncoder
 from embeddings.errors import InvalidVectors
 from embeddings.index import ConceptIndex
 from embeddings.sae_naming import (
+    CONFIDENCE_TEMPERATURE,
     combined_queries,
     direction_queries,
     example_queries,
@@ -141,3 +142,32 @@ def test_direction_queries_wrong_width_is_rejected(encoder: TextEncoder) -> None
 
     with pytest.raises(InvalidVectors, match=r"shape \(2, 5\)"):
         direction_queries(np.ones((2, 5), dtype=np.float32), linear_map)
+
+
+def test_names_restricted_to_fewer_concepts_than_the_confidence_needs(
+    searcher: ConceptSearcher, encoder: TextEncoder
+) -> None:
+    # Two allowed concepts: the index returns missing hits (id -1) for the
+    # other eight confidence slots, which must get no weight.
+    directions, linear_map = _known_space(encoder)
+    allowed = np.array([100 + LABELS.index("guitar"), 100 + LABELS.index("dog")])
+
+    names = name_queries(
+        searcher,
+        np.arange(4),
+        direction_queries(directions, linear_map),
+        k=5,
+        allowed_ids=allowed,
+    )
+
+    assert [len(n.hits) for n in names] == [2, 2, 2, 2]
+    assert _label(names[0].hits[0].concept_id) == "guitar"
+    scores = np.array([[hit.score for hit in n.hits] for n in names])
+    weights = np.exp((scores - scores[:, :1]) / CONFIDENCE_TEMPERATURE)
+    expected = 1.0 / weights.sum(axis=1)
+    np.testing.assert_allclose([n.confidence for n in names], expected, rtol=1e-5)
+    guitar, dog = (searcher.concept_vector(int(i)) for i in allowed)
+    mixed = (weights[0, 0] * guitar + weights[0, 1] * dog) / weights[0].sum()
+    np.testing.assert_allclose(
+        names[0].vector, mixed / np.linalg.norm(mixed), atol=1e-5
+    )
