@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,3 +93,36 @@ def extend_set(
     if not added_ids:
         return np.empty(0, dtype=np.int64), np.empty((0, info.dim), dtype=np.float32)
     return np.concatenate(added_ids), np.concatenate(added_vectors)
+
+
+def reencode_concepts(
+    sessions: sessionmaker[Session],
+    info: SetInfo,
+    encoder: TextEncoder,
+    uris: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Encode the current text of concepts (e.g. after a relabel) and replace
+    their stored vectors in the set, in one transaction.
+
+    Concepts that are gone, or that have no vector in the set yet (the next
+    :func:`extend_set` gives them one), are left out.
+
+    Returns:
+        (concept ids int64 shape (n,), unit vectors float32 shape (n, dim))
+        of the vectors replaced.
+    """
+    if not is_extendable(info) or not uris:
+        return np.empty(0, dtype=np.int64), np.empty((0, info.dim), dtype=np.float32)
+    with sessions() as session:
+        mode = text_mode_of(session, info)
+        store = EmbeddingSetStore(session)
+        concepts = store.concepts_with_vectors(info.id, list(uris))
+        texts = concept_texts(session, concepts, mode)
+    if not concepts:
+        return np.empty(0, dtype=np.int64), np.empty((0, info.dim), dtype=np.float32)
+    vectors = encoder.encode(texts)
+    ids = np.array([cid for cid, _ in concepts], dtype=np.int64)
+    with sessions.begin() as session:
+        EmbeddingSetStore(session).replace_vectors(info.id, ids, vectors)
+    logger.info("set_vectors_replaced set=%s concepts=%d", info.label, len(ids))
+    return ids, vectors

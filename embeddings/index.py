@@ -232,6 +232,46 @@ class ConceptIndex:
         ).reshape(inner.ntotal, inner.d)
         return view
 
+    def replace(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Give indexed concepts new vectors (e.g. after a relabel).
+
+        Flat indexes overwrite the rows in place (the first pass and a GPU
+        copy follow); IVF indexes remove and re-add the ids.
+
+        Raises:
+            VectorNotFound: an id is not in the index (nothing is changed).
+            ValueError: an HNSW index, whose graph cannot drop a vector;
+                rebuild it instead.
+        """
+        vectors = check_vectors(vectors, dim=self.dim, name="replacing vectors")
+        ids = _check_ids(ids, len(vectors))
+        if self.kind == "hnsw":
+            raise ValueError("an HNSW index cannot replace vectors; rebuild it")
+        with self._lock.writing():
+            if self.kind == "ivf":
+                missing = [i for i in ids.tolist() if not self._holds_locked(i)]
+                if missing:
+                    raise VectorNotFound(str(missing[0]))
+                # IVF's id hashtable removes only through an id array; the
+                # selector points into ``removed``, kept alive until done.
+                removed = np.ascontiguousarray(ids, dtype=np.int64)
+                selector = faiss.IDSelectorArray(len(removed), faiss.swig_ptr(removed))
+                self._index.remove_ids(selector)
+                self._index.add_with_ids(vectors, ids)
+                return
+            stored = faiss.vector_to_array(self._index.id_map)
+            order = np.argsort(stored, kind="stable")
+            slots = np.searchsorted(stored, ids, sorter=order)
+            rows = order[np.minimum(slots, len(order) - 1)]
+            missing_rows = stored[rows] != ids
+            if missing_rows.any():
+                raise VectorNotFound(str(int(ids[np.flatnonzero(missing_rows)[0]])))
+            self._stored_vectors()[rows] = vectors
+            if self._prefilter is not None:
+                self._prefilter.replace(rows, vectors)
+            if self._gpu_index is not None:
+                self._gpu_index = _gpu_replica(self._index)
+
     def reconstruct(self, concept_id: int) -> np.ndarray:
         """The stored vector of one concept id, shape (dim,).
 
@@ -263,9 +303,12 @@ class ConceptIndex:
         return np.asarray(vectors, dtype=np.float32)
 
     def _holds(self, concept_id: int) -> bool:
+        with self._lock.reading():
+            return self._holds_locked(concept_id)
+
+    def _holds_locked(self, concept_id: int) -> bool:
         try:
-            with self._lock.reading():
-                self._index.reconstruct(int(concept_id))
+            self._index.reconstruct(int(concept_id))
         except RuntimeError:
             return False
         return True

@@ -99,6 +99,13 @@ class ReducedPrefilter:
                 np.ascontiguousarray((block - self.mean) @ self.axes, dtype=np.float32)
             )
 
+    def replace(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        """Overwrite the projections of index rows whose vectors changed."""
+        reduced = faiss.rev_swig_ptr(
+            self._reduced.get_xb(), self._reduced.ntotal * self.dim
+        ).reshape(self._reduced.ntotal, self.dim)
+        reduced[rows] = (vectors - self.mean) @ self.axes
+
     def search(
         self, queries: np.ndarray, stored: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from embeddings.errors import EmbeddingError, InvalidVectors
@@ -132,6 +132,34 @@ class EmbeddingSetStore:
         """
         return self._insert(self.get(set_id), concept_ids, vectors)
 
+    def replace_vectors(
+        self, set_id: int, concept_ids: np.ndarray, vectors: np.ndarray
+    ) -> int:
+        """Overwrite stored vectors of concepts whose text changed (a relabel).
+
+        Concepts without a vector in the set are left out.
+
+        Args:
+            set_id: the set's id.
+            concept_ids: int64 concept ids, shape (n,).
+            vectors: float32, shape (n, dim of the set); no NaN or Inf.
+
+        Returns:
+            The number of vectors replaced.
+        """
+        info = self.get(set_id)
+        vectors = check_vectors(vectors, dim=info.dim, name="vectors")
+        replaced = 0
+        for concept_id, vector in zip(concept_ids.tolist(), vectors, strict=True):
+            result = self._session.execute(
+                update(ConceptVector)
+                .where(ConceptVector.set_id == set_id)
+                .where(ConceptVector.concept_id == concept_id)
+                .values(vector=np.ascontiguousarray(vector, dtype="<f4").tobytes())
+            )
+            replaced += int(getattr(result, "rowcount", 0) or 0)
+        return replaced
+
     def concepts_without_vectors(
         self, set_id: int, *, limit: int
     ) -> list[tuple[int, str]]:
@@ -149,6 +177,20 @@ class EmbeddingSetStore:
             .where(~stored.exists())
             .order_by(Concept.id)
             .limit(limit)
+        )
+        return [(int(cid), label) for cid, label in rows]
+
+    def concepts_with_vectors(
+        self, set_id: int, uris: list[str]
+    ) -> list[tuple[int, str]]:
+        """(id, current label) of those of the concepts that have a vector in
+        the set, ascending by id."""
+        rows = self._session.execute(
+            select(Concept.id, Concept.label)
+            .join(ConceptVector, ConceptVector.concept_id == Concept.id)
+            .where(ConceptVector.set_id == set_id)
+            .where(Concept.uri.in_(uris))
+            .order_by(Concept.id)
         )
         return [(int(cid), label) for cid, label in rows]
 

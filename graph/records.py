@@ -95,13 +95,15 @@ class WriteCounts:
     """What a write did: rows inserted, changed, and left as they were.
 
     ``duplicates`` counts rows that repeated a URI later in the same batch
-    and were superseded by that later row.
+    and were superseded by that later row. ``relabeled`` lists the URIs of
+    concepts whose label a concept write changed.
     """
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    relabeled: list[str] = field(default_factory=list)
 
     def add(self, other: WriteCounts) -> None:
         """Add another batch's counts to these."""
@@ -109,6 +111,7 @@ class WriteCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.duplicates += other.duplicates
+        self.relabeled += other.relabeled
 
 
 @dataclass(frozen=True)

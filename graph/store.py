@@ -436,6 +436,7 @@ class GraphStore:
             )
         counts.inserted = len(new)
         counts.updated = len(changed)
+        counts.relabeled = sorted(changed)
         counts.unchanged = len(latest) - len(new) - len(changed)
         return counts
 

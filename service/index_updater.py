@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from embeddings.incremental import extend_set, is_extendable
+from embeddings.incremental import extend_set, is_extendable, reencode_concepts
 from embeddings.search import ConceptSearcher
-from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore
+from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore, SetInfo
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +23,17 @@ class IndexUpdater:
     the index and saves the index file. Searches keep being answered
     meanwhile; a new concept becomes findable once its batch is added.
 
-    Limitations: a concept whose label changes keeps the vector of its old
-    label until the set is rebuilt; two servers on one database each add
-    only what they encoded themselves (the other finds its saved index
-    stale at its next start and rebuilds it from the stored vectors).
+    :meth:`relabeled` after a write changed labels: the next pass encodes
+    those concepts' new text, replaces their stored vectors and their rows
+    in the index.
+
+    Limitations: two servers on one database each add only what they
+    encoded themselves (the other finds its saved index stale at its next
+    start and rebuilds it from the stored vectors), and a relabel written by
+    another process, or one whose pass was cut short by a stop, keeps the
+    old label's vector until the set is rebuilt. An HNSW index cannot
+    replace a vector: there the stored vector is replaced and the index
+    serves the old one until it is rebuilt (a warning says so).
 
     Args:
         sessions: factory of sessions on the graph database.
@@ -47,6 +54,7 @@ class IndexUpdater:
         self._condition = threading.Condition()
         self._requested = 0
         self._finished = 0
+        self._relabeled: set[str] = set()
         self._stopping = False
         self._thread = threading.Thread(
             target=self._run, name="index-updater", daemon=True
@@ -60,6 +68,14 @@ class IndexUpdater:
     def notify(self) -> None:
         """Ask for a pass over new concepts (cheap; passes asked meanwhile merge)."""
         with self._condition:
+            self._requested += 1
+            self._condition.notify_all()
+
+    def relabeled(self, uris: Sequence[str]) -> None:
+        """Ask for the text vectors of concepts whose label changed to be
+        re-encoded on the next pass."""
+        with self._condition:
+            self._relabeled.update(uris)
             self._requested += 1
             self._condition.notify_all()
 
@@ -115,16 +131,46 @@ class IndexUpdater:
             logger.debug("index_update_skipped set=%s kind=%s", info.label, info.kind)
             return
         ids, vectors = extend_set(self._sessions, info, self._searcher.encoder)
-        if len(ids) == 0:
+        if len(ids):
+            index.add(ids, vectors)
+        with self._condition:
+            relabeled, self._relabeled = sorted(self._relabeled), set()
+        try:
+            replaced = self._reencode(info, relabeled) if relabeled else 0
+        except Exception:
+            # Keep the relabels for the retry of the next pass.
+            with self._condition:
+                self._relabeled.update(relabeled)
+            raise
+        if len(ids) == 0 and replaced == 0:
             return
-        index.add(ids, vectors)
         if index.folder is not None:
             index.save(index.folder)
-        if self._on_added is not None:
+        if self._on_added is not None and len(ids):
             self._on_added()
         logger.info(
-            "index_updated set=%s added=%d vectors=%d",
+            "index_updated set=%s added=%d replaced=%d vectors=%d",
             info.label,
             len(ids),
+            replaced,
             index.count,
         )
+
+    def _reencode(self, info: SetInfo, uris: list[str]) -> int:
+        """Encode relabeled concepts' text, store it and replace their rows."""
+        ids, vectors = reencode_concepts(
+            self._sessions, info, self._searcher.encoder, uris
+        )
+        if len(ids) == 0:
+            return 0
+        index = self._searcher.index
+        if index.kind == "hnsw":
+            logger.warning(
+                "index_vectors_not_replaced set=%s concepts=%d reason=hnsw "
+                "action='conceptkg index build'",
+                info.label,
+                len(ids),
+            )
+            return 0
+        index.replace(ids, vectors)
+        return len(ids)

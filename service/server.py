@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from concurrent import futures
 from dataclasses import dataclass
+from functools import partial
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -67,6 +69,15 @@ class RunningServer:
         logger.info("server_stopped port=%d", self.port)
 
 
+def _relabeled(
+    state: IndexState, updater: IndexUpdater | None, uris: Sequence[str]
+) -> None:
+    """After a relabel: drop cached names, re-encode the concepts' vectors."""
+    state.names.clear()
+    if updater is not None:
+        updater.relabeled(uris)
+
+
 def create_server(
     settings: Settings, engine: Engine, searcher: ConceptSearcher | None = None
 ) -> RunningServer:
@@ -99,7 +110,7 @@ def create_server(
             sessions,
             settings,
             on_write=updater.notify if updater else None,
-            on_relabel=state.names.clear,
+            on_relabel=partial(_relabeled, state, updater),
         ),
         server,
     )

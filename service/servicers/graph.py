@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import grpc
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,8 +29,9 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         settings: limits and defaults of the service.
         on_write: called after a write that may have added concepts has
             committed (the concept index then encodes them).
-        on_relabel: called after a write changed concept labels has committed
-            (cached concept names are then dropped).
+        on_relabel: called with the relabeled URIs after a write that changed
+            concept labels has committed (cached names are then dropped and
+            the concepts' text vectors re-encoded).
     """
 
     def __init__(
@@ -39,7 +40,7 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         settings: Settings,
         *,
         on_write: Callable[[], None] | None = None,
-        on_relabel: Callable[[], None] | None = None,
+        on_relabel: Callable[[Sequence[str]], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
@@ -172,8 +173,8 @@ class GraphServicer(graph_pb2_grpc.GraphServiceServicer):
         # Edge writes create missing concepts, which the counts do not show.
         if self._on_write is not None and totals.inserted:
             self._on_write()
-        if self._on_relabel is not None and totals.updated:
-            self._on_relabel()
+        if self._on_relabel is not None and totals.relabeled:
+            self._on_relabel(totals.relabeled)
 
     def DeleteEdges(
         self, request: pb.DeleteEdgesRequest, context: grpc.ServicerContext

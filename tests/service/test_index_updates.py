@@ -13,6 +13,7 @@ from embeddings.build import build_index, build_text_set
 from embeddings.encoders import TextEncoder
 from embeddings.index import ConceptIndex
 from embeddings.search import ConceptSearcher
+from embeddings.sets import EmbeddingSetStore
 from graph.db import create_session_factory
 from graph.records import EdgeInput
 from graph.store import GraphStore
@@ -136,3 +137,64 @@ def test_index_outside_the_database_is_left_alone(
     assert status.vectors == 2
     assert "set=scratch/1 reason=set_not_in_database" in caplog.text
     assert "index_update_failed" not in caplog.text
+
+
+def test_relabelled_concept_is_found_by_its_new_label_and_saved(
+    served: Served, engine: Engine, encoder: TextEncoder
+) -> None:
+    running, client, folder = served
+    assert running.index_updater is not None
+
+    client.upsert_concepts([pb.ConceptInput(uri="/c/en/vehicle", label="bicycle")])
+    assert running.index_updater.wait_idle(30)
+    found = client.search_concepts("bicycle", k=1, plain=True)
+
+    assert found.concepts[0].uri == "/c/en/vehicle"
+    assert found.concepts[0].score == pytest.approx(1.0, abs=1e-4)
+    assert client.index_status().vectors == 2
+    with create_session_factory(engine)() as session:
+        concept_id = GraphStore(session).concept_ids(["/c/en/vehicle"])["/c/en/vehicle"]
+        info = EmbeddingSetStore(session).latest("text")
+        ids, vectors = EmbeddingSetStore(session).load_vectors(info.id)
+    new_vector = encoder.encode(["bicycle"])[0]
+    stored = vectors[list(ids).index(concept_id)]
+    np.testing.assert_allclose(stored, new_vector, atol=1e-5)
+    np.testing.assert_allclose(
+        ConceptIndex.load(folder).reconstruct(concept_id), new_vector, atol=1e-5
+    )
+
+
+def test_relabel_under_hnsw_warns_and_keeps_serving(
+    engine: Engine,
+    encoder: TextEncoder,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sessions = create_session_factory(engine)
+    with sessions.begin() as session:
+        GraphStore(session).upsert_edges(
+            [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
+        )
+    info = build_text_set(sessions, encoder)
+    with sessions() as session:
+        index = build_index(session, info, tmp_path / "index", kind="hnsw")
+    running = create_server(
+        Settings(host="127.0.0.1", port=0), engine, ConceptSearcher(index, encoder)
+    )
+    try:
+        assert running.index_updater is not None
+        with ConceptKGClient(f"127.0.0.1:{running.port}") as client:
+            client.upsert_concepts(
+                [pb.ConceptInput(uri="/c/en/vehicle", label="bicycle")]
+            )
+            assert running.index_updater.wait_idle(30)
+            found = client.search_concepts("vehicle", k=1, plain=True)
+    finally:
+        running.stop(0)
+
+    assert "index_vectors_not_replaced" in caplog.text
+    assert "index_update_failed" not in caplog.text
+    assert (found.concepts[0].uri, found.concepts[0].label) == (
+        "/c/en/vehicle",
+        "bicycle",
+    )
