@@ -181,18 +181,20 @@ class EmbeddingSetStore:
         return [(int(cid), label) for cid, label in rows]
 
     def concepts_with_vectors(
-        self, set_id: int, uris: list[str]
+        self, set_id: int, uris: list[str], *, chunk: int = 500
     ) -> list[tuple[int, str]]:
         """(id, current label) of those of the concepts that have a vector in
-        the set, ascending by id."""
-        rows = self._session.execute(
-            select(Concept.id, Concept.label)
-            .join(ConceptVector, ConceptVector.concept_id == Concept.id)
-            .where(ConceptVector.set_id == set_id)
-            .where(Concept.uri.in_(uris))
-            .order_by(Concept.id)
-        )
-        return [(int(cid), label) for cid, label in rows]
+        the set, ascending by id; asked ``chunk`` URIs at a time."""
+        found: list[tuple[int, str]] = []
+        for start in range(0, len(uris), chunk):
+            rows = self._session.execute(
+                select(Concept.id, Concept.label)
+                .join(ConceptVector, ConceptVector.concept_id == Concept.id)
+                .where(ConceptVector.set_id == set_id)
+                .where(Concept.uri.in_(uris[start : start + chunk]))
+            )
+            found += [(int(cid), label) for cid, label in rows]
+        return sorted(found)
 
     def _insert(
         self, info: SetInfo, concept_ids: np.ndarray, vectors: np.ndarray
