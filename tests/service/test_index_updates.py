@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from embeddings.build import build_index, build_text_set
 from embeddings.encoders import TextEncoder
-from embeddings.index import ConceptIndex
+from embeddings.index import ConceptIndex, IndexKind
 from embeddings.search import ConceptSearcher
 from embeddings.sets import EmbeddingSetStore
 from graph.db import create_session_factory
@@ -25,19 +25,26 @@ from service.settings import Settings
 Served = tuple[RunningServer, ConceptKGClient, Path]
 
 
-@pytest.fixture
-def served(engine: Engine, encoder: TextEncoder, tmp_path: Path) -> Iterator[Served]:
+def _car_graph_server(
+    engine: Engine, encoder: TextEncoder, folder: Path, kind: IndexKind = "flat"
+) -> RunningServer:
+    """A server over car IsA vehicle, its text set and an index of ``kind``."""
     sessions = create_session_factory(engine)
     with sessions.begin() as session:
         GraphStore(session).upsert_edges(
             [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
         )
     info = build_text_set(sessions, encoder)
-    folder = tmp_path / "index"
     with sessions() as session:
-        index = build_index(session, info, folder)
+        index = build_index(session, info, folder, kind=kind)
     settings = Settings(host="127.0.0.1", port=0)
-    running = create_server(settings, engine, ConceptSearcher(index, encoder))
+    return create_server(settings, engine, ConceptSearcher(index, encoder))
+
+
+@pytest.fixture
+def served(engine: Engine, encoder: TextEncoder, tmp_path: Path) -> Iterator[Served]:
+    folder = tmp_path / "index"
+    running = _car_graph_server(engine, encoder, folder)
     client = ConceptKGClient(f"127.0.0.1:{running.port}")
     yield running, client, folder
     client.close()
@@ -170,17 +177,7 @@ def test_relabel_under_hnsw_warns_and_keeps_serving(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    sessions = create_session_factory(engine)
-    with sessions.begin() as session:
-        GraphStore(session).upsert_edges(
-            [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
-        )
-    info = build_text_set(sessions, encoder)
-    with sessions() as session:
-        index = build_index(session, info, tmp_path / "index", kind="hnsw")
-    running = create_server(
-        Settings(host="127.0.0.1", port=0), engine, ConceptSearcher(index, encoder)
-    )
+    running = _car_graph_server(engine, encoder, tmp_path / "index", kind="hnsw")
     try:
         assert running.index_updater is not None
         with ConceptKGClient(f"127.0.0.1:{running.port}") as client:
