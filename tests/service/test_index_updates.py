@@ -92,13 +92,17 @@ def test_language_filter_sees_concepts_added_after_its_first_use(
 
 
 def test_relabelled_concept_is_answered_with_its_new_label(served: Served) -> None:
-    _, client, _ = served
+    running, client, _ = served
+    assert running.index_updater is not None
     first = client.search_concepts("car", k=1, plain=True)
 
     counts = client.upsert_concepts(
         [pb.ConceptInput(uri="/c/en/car", label="motor car")]
     )
-    again = client.search_concepts("car", k=1, plain=True)
+    # The relabel also re-encodes the concept's vector (from "motor car"):
+    # wait for that pass, so the search below does not race it.
+    assert running.index_updater.wait_idle(30)
+    again = client.search_concepts("motor car", k=1, plain=True)
 
     assert counts.updated == 1
     assert (first.concepts[0].uri, first.concepts[0].label) == ("/c/en/car", "car")
