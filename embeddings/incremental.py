@@ -111,13 +111,13 @@ def reencode_concepts(
         (concept ids int64 shape (n,), unit vectors float32 shape (n, dim))
         of the vectors replaced.
     """
-    if not is_extendable(info) or not uris:
-        return np.empty(0, dtype=np.int64), np.empty((0, info.dim), dtype=np.float32)
-    with sessions() as session:
-        mode = text_mode_of(session, info)
-        store = EmbeddingSetStore(session)
-        concepts = store.concepts_with_vectors(info.id, list(uris))
-        texts = concept_texts(session, concepts, mode)
+    concepts: list[tuple[int, str]] = []
+    if is_extendable(info) and uris:
+        with sessions() as session:
+            mode = text_mode_of(session, info)
+            store = EmbeddingSetStore(session)
+            concepts = store.concepts_with_vectors(info.id, list(uris))
+            texts = concept_texts(session, concepts, mode)
     if not concepts:
         return np.empty(0, dtype=np.int64), np.empty((0, info.dim), dtype=np.float32)
     vectors = encoder.encode(texts)

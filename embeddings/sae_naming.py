@@ -184,8 +184,7 @@ def name_queries(
         mixed = np.einsum("nh,nhd->nd", weights, hit_vectors)
     else:
         mixed = np.zeros((len(unit), searcher.index.dim))
-    norms = np.linalg.norm(mixed, axis=1, keepdims=True)
-    name_vectors = (mixed / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    name_vectors = _unit(mixed).astype(np.float32)
     names = []
     for row, (feature_id, ids, scores, valid_row) in enumerate(
         zip(
