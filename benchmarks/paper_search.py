@@ -128,8 +128,7 @@ def prepare(args: argparse.Namespace) -> tuple[object, ConceptSearcher, float]:
     searcher = ConceptSearcher(index, encoder)
     papers, _, _ = read_beir(args.data)
     started = time.perf_counter()
-    with sessions.begin() as session:
-        report = ingest_papers(session, papers, ConceptLinker(searcher), encoder)
+    report = ingest_papers(sessions, papers, ConceptLinker(searcher), encoder)
     ingest_s = time.perf_counter() - started
     logger.info("ingest %s seconds=%.1f", report, ingest_s)
     ids, vectors = extend_set(sessions, info, encoder)

@@ -1,9 +1,13 @@
-"""Ingest papers: store them, link their concepts, encode them, in one session.
+"""Ingest papers: store them and link their concepts, then encode them.
 
 Ingest is idempotent by paper id: a paper whose fields are unchanged is
 skipped, a changed one is overwritten (its links and vectors are redone).
-The caller owns the transaction, so one import or one gRPC stream is written
-whole or not at all.
+The papers, their links and the new concepts of one import or one gRPC
+stream are written in one transaction, whole or not at all. Encoding comes
+after it, in batches that each commit, so a failure while encoding keeps the
+papers and what was encoded; the next ingest (of any papers, or none
+changed) encodes the rest. Until then a paper without vectors is left out of
+search (see :meth:`PaperCorpus.load`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.concept_linker import ConceptLinker, LinkResult
 from embeddings.encoders import TextEncoder
@@ -54,46 +58,31 @@ def model_name(encoder: TextEncoder) -> str:
 
 
 def ingest_papers(
-    session: Session,
+    sessions: sessionmaker[Session],
     papers: Sequence[PaperInput],
     linker: ConceptLinker,
     encoder: TextEncoder,
+    *,
+    encode_batch: int = _ENCODE_BATCH,
 ) -> IngestReport:
-    """Store new and changed papers with their concept links and vectors.
+    """Store new and changed papers with their concept links, then encode.
 
     Args:
-        session: a session in the caller's transaction.
+        sessions: the database's session factory; the papers and links are
+            written in one transaction, the vectors in one per batch.
         papers: validated papers with distinct ids.
         linker: links phrases to concepts (and proposes new ones).
         encoder: encodes the papers' texts (the concept index's encoder).
+        encode_batch: papers encoded and committed together.
+
+    Raises:
+        Whatever the encoder raises; the papers and links are then stored
+        and the vectors of the batches before the failure kept.
     """
-    # Limitation: encoding happens inside the caller's transaction, so a
-    # large import holds it open for minutes (SciFact's 5,183 abstracts:
-    # most of an hour on 2 shared cores); readers are not blocked.
-    store = PaperStore(session)
-    stored = store.content_hashes(p.id for p in papers)
-    todo = [p for p in papers if stored.get(p.id) != p.content_hash()]
-    updated = sum(1 for p in todo if p.id in stored)
-    links = created = edges = 0
-    if todo:
-        linked = linker.link(
-            session, [extract_phrases(p.text) for p in todo], propose_new=True
-        )
-        created, edges = _create_concepts(session, linked)
-        keys = store.upsert(todo)
-        links = _store_links(session, store, todo, keys, linked)
-        store.recompute_weights()
-    vectors = encode_missing(session, encoder)
-    report = IngestReport(
-        inserted=len(todo) - updated,
-        updated=updated,
-        unchanged=len(papers) - len(todo),
-        links=links,
-        concepts_created=created,
-        edges_written=edges,
-        vectors=vectors,
-        papers=store.count(),
-    )
+    with sessions.begin() as session:
+        stored = store_papers(session, papers, linker)
+    vectors = encode_missing(sessions, encoder, batch=encode_batch)
+    report = IngestReport(**{**stored, "vectors": vectors})
     logger.info(
         "papers_ingested inserted=%d updated=%d unchanged=%d links=%d "
         "concepts_created=%d vectors=%d",
@@ -107,25 +96,86 @@ def ingest_papers(
     return report
 
 
-def encode_missing(session: Session, encoder: TextEncoder) -> int:
+def store_papers(
+    session: Session, papers: Sequence[PaperInput], linker: ConceptLinker
+) -> dict[str, int]:
+    """Write the new and changed papers, their links and new concepts.
+
+    A changed paper's old links and vectors are removed with it.
+
+    Args:
+        session: a session in the caller's transaction.
+        papers: validated papers with distinct ids.
+        linker: links phrases to concepts (and proposes new ones).
+
+    Returns:
+        The counts of :class:`IngestReport` except ``vectors``.
+    """
+    # Limitation: linking encodes the recurring chunks and the candidate
+    # concepts inside this transaction (SciFact: about a minute on two
+    # cores); the papers' own texts are encoded after it commits.
+    store = PaperStore(session)
+    known = store.content_hashes(p.id for p in papers)
+    todo = [p for p in papers if known.get(p.id) != p.content_hash()]
+    updated = sum(1 for p in todo if p.id in known)
+    links = created = edges = 0
+    if todo:
+        linked = linker.link(
+            session, [extract_phrases(p.text) for p in todo], propose_new=True
+        )
+        created, edges = _create_concepts(session, linked)
+        keys = store.upsert(todo)
+        links = _store_links(session, store, todo, keys, linked)
+        store.recompute_weights()
+    return {
+        "inserted": len(todo) - updated,
+        "updated": updated,
+        "unchanged": len(papers) - len(todo),
+        "links": links,
+        "concepts_created": created,
+        "edges_written": edges,
+        "papers": store.count(),
+    }
+
+
+def encode_missing(
+    sessions: sessionmaker[Session], encoder: TextEncoder, *, batch: int = _ENCODE_BATCH
+) -> int:
     """Encode the papers that have no vectors of this encoder yet.
 
     Part 0 is title plus abstract; when the abstract has several sentences,
-    parts 1..n are its sentences (passages for max-sim scoring).
+    parts 1..n are its sentences (passages for max-sim scoring). Each batch
+    of papers is read, encoded and written in its own transaction.
 
     Returns:
         The number of vectors written.
     """
-    store = PaperStore(session)
+    if batch < 1:
+        raise ValueError(f"encode batch {batch} must be at least 1")
     model = model_name(encoder)
-    keys = store.keys_without_vectors(model)
+    with sessions() as session:
+        keys = PaperStore(session).keys_without_vectors(model)
     written = 0
-    for start in range(0, len(keys), _ENCODE_BATCH):
-        batch = store.papers_by_keys(keys[start : start + _ENCODE_BATCH])
-        owners, parts, texts = _parts(batch)
-        vectors = encoder.encode(texts)
-        written += store.write_vectors(model, owners, parts, vectors)
-        logger.info("papers_encoded papers=%d vectors=%d", len(batch), len(texts))
+    for start in range(0, len(keys), batch):
+        with sessions.begin() as session:
+            store = PaperStore(session)
+            # A paper removed or re-encoded since the keys were read is
+            # skipped: only keys still without vectors are encoded.
+            pending = set(store.keys_without_vectors(model))
+            chosen = [key for key in keys[start : start + batch] if key in pending]
+            papers = store.papers_by_keys(chosen)
+            if not papers:
+                continue
+            owners, parts, texts = _parts(papers)
+            vectors = encoder.encode(texts)
+            written += store.write_vectors(model, owners, parts, vectors)
+        logger.info(
+            "papers_encoded papers=%d vectors=%d done=%d total=%d",
+            len(papers),
+            len(texts),
+            min(start + batch, len(keys)),
+            len(keys),
+        )
     return written
 
 

@@ -75,10 +75,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 "papers need the concept index to link concepts; "
                 "run: conceptkg index build"
             )
-        with sessions.begin() as session:
-            report = ingest_papers(
-                session, papers, ConceptLinker(searcher), searcher.encoder
-            )
+        report = ingest_papers(
+            sessions, papers, ConceptLinker(searcher), searcher.encoder
+        )
         with sessions() as session:
             info = EmbeddingSetStore(session).by_label(searcher.index.embedding_set)
         if report.concepts_created and is_extendable(info):

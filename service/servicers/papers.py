@@ -113,14 +113,23 @@ class PaperServicer(papers_pb2_grpc.PaperServiceServicer):
             papers, positions = self._read_stream(request_iterator)
             guard.require_complete()
             check_unique(papers, positions)
-            with self._sessions.begin() as session:
+            try:
                 report = ingest_papers(
-                    session, papers, ConceptLinker(searcher), searcher.encoder
+                    self._sessions, papers, ConceptLinker(searcher), searcher.encoder
                 )
-        self._state.invalidate()
-        if report.concepts_created and self._on_write is not None:
-            self._on_write()
+            except Exception:
+                # Papers and new concepts commit before the papers are
+                # encoded, so a failure while encoding still changed both.
+                self._written(created=True)
+                raise
+        self._written(created=report.concepts_created > 0)
         return convert.ingest_response(report)
+
+    def _written(self, *, created: bool) -> None:
+        """Drop the cached corpus; index new concepts if any were made."""
+        self._state.invalidate()
+        if created and self._on_write is not None:
+            self._on_write()
 
     def SearchPapers(
         self, request: pb.SearchPapersRequest, context: grpc.ServicerContext

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,8 +40,7 @@ def tiny(engine: Engine, encoder: TextEncoder, tmp_path: Path) -> Tiny:
 
 def _ingest(tiny: Tiny, papers: list[PaperInput]) -> IngestReport:
     sessions, linker = tiny
-    with sessions.begin() as session:
-        return ingest_papers(session, papers, linker, linker.searcher.encoder)
+    return ingest_papers(sessions, papers, linker, linker.searcher.encoder)
 
 
 def _links(sessions: sessionmaker[Session], paper_id: str) -> dict[str, str]:
@@ -147,3 +147,58 @@ def test_ingest_demo_corpus_twice_gives_the_same_counts(tiny: Tiny) -> None:
     assert (second.inserted, second.updated, second.unchanged) == (0, 0, 119)
     assert _counts(sessions) == counts
     assert counts[0] == 119
+
+
+class _FailingEncoder(MemoEncoder):
+    """The memo encoder, raising on its n-th call to encode paper texts."""
+
+    def __init__(self, encoder: TextEncoder, fail_on_call: int) -> None:
+        super().__init__(encoder)
+        self.calls = 0
+        self._fail_on_call = fail_on_call
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[override]
+        self.calls += 1
+        if self.calls == self._fail_on_call:
+            raise RuntimeError("encoder stopped")
+        return super().encode(texts)
+
+
+def _papers_with_vectors(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return int(
+            session.scalar(select(func.count(func.distinct(PaperVector.paper_id)))) or 0
+        )
+
+
+def test_ingest_keeps_papers_when_encoding_fails_and_resumes(tiny: Tiny) -> None:
+    sessions, linker = tiny
+    failing = _FailingEncoder(linker.searcher.encoder, fail_on_call=2)
+
+    with pytest.raises(RuntimeError, match="encoder stopped"):
+        ingest_papers(sessions, TINY_PAPERS, linker, failing, encode_batch=2)
+
+    # The papers and links committed; the first batch of two papers kept
+    # its vectors, the failed batch wrote none.
+    assert _counts(sessions)[0] == 4
+    assert _links(sessions, "t1") == {"/c/en/kitten": "uri", "/c/en/shelter": "uri"}
+    assert _papers_with_vectors(sessions) == 2
+
+    again = ingest_papers(sessions, TINY_PAPERS, linker, failing, encode_batch=2)
+
+    assert (again.inserted, again.unchanged, again.links) == (0, 4, 0)
+    assert again.vectors == 2 * 3
+    assert _papers_with_vectors(sessions) == 4
+
+
+def test_ingest_rejects_an_encode_batch_below_one(tiny: Tiny) -> None:
+    sessions, linker = tiny
+
+    with pytest.raises(ValueError, match="encode batch 0"):
+        ingest_papers(
+            sessions,
+            TINY_PAPERS,
+            linker,
+            MemoEncoder(linker.searcher.encoder),
+            encode_batch=0,
+        )

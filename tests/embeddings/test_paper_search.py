@@ -25,8 +25,7 @@ def searcher(
     memo = MemoEncoder(encoder)
     linker = tiny_linker(tiny_searcher(engine, memo, tmp_path / "index"))
     sessions = create_session_factory(engine)
-    with sessions.begin() as session:
-        ingest_papers(session, TINY_PAPERS, linker, memo)
+    ingest_papers(sessions, TINY_PAPERS, linker, memo)
     session = sessions()
     corpus = PaperCorpus.load(session, model_name(memo), memo.dim)
     yield PaperSearcher(corpus, linker), session
