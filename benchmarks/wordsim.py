@@ -21,13 +21,16 @@ cosine against the gold score is reported for MEN-3000 (lemma form, all 3,000
 pairs, as ConceptNet's evaluator reads it; the natural form is under
 ``splits``), RW, WS353, SimLex-999, MTurk-771 and SemEval-2017 2a (test).
 
-Several graph signals are compared: relation weighting schemes, synset text
-(lemma or lemma plus gloss), the self weight alpha and a blend with the plain
-vectors. The default ``retrofitted`` configuration is the variant with the
-best mean Spearman on the two dev splits the data offers (MEN lemma dev, 2,000
-pairs; RW dev, 1,356 pairs); WS353, SimLex, MTurk and SemEval have no dev
-split and were not used to choose. Logs go to stderr; the last line of
-stdout is one JSON object.
+Terms are encoded bare or prompted: through an ensemble of short templates
+(``embeddings/term_prompts.py``), chosen greedily on the dev splits from
+``CANDIDATE_TEMPLATES``; concepts and lemma-encoded synsets are prompted like
+the words. Several graph signals are compared, for both: relation weighting
+schemes, synset text (lemma or lemma plus gloss), the self weight alpha and a
+blend with the unretrofitted word vectors. The default ``retrofitted``
+configuration is the variant with the best mean Spearman on the two dev
+splits the data offers (MEN lemma dev, 2,000 pairs; RW dev, 1,356 pairs);
+WS353, SimLex, MTurk and SemEval have no dev split and were not used to
+choose. Logs go to stderr; the last line of stdout is one JSON object.
 """
 
 from __future__ import annotations
@@ -56,6 +59,11 @@ from benchmarks.wordsim_graph import (  # noqa: E402
 )
 from embeddings.encoders import TextEncoder  # noqa: E402
 from embeddings.retrofit import relation_edge_weights, retrofit  # noqa: E402
+from embeddings.term_prompts import (  # noqa: E402
+    CANDIDATE_TEMPLATES,
+    pool_prompted,
+    prompted_texts,
+)
 from graph.uri import standardize_text  # noqa: E402
 
 logger = logging.getLogger("benchmarks.wordsim")
@@ -83,6 +91,10 @@ SYNSET_TEXTS = ("lemma", "gloss")
 ALPHAS = (1.0, 2.0, 4.0)
 BLENDS = (1.0, 0.5)
 ITERATIONS = 10
+# Terms are encoded bare, or prompted: through the template ensemble that
+# choose_templates picks on the dev splits (at most MAX_TEMPLATES of them).
+WORD_TEXTS = ("bare", "prompted")
+MAX_TEMPLATES = 4
 
 
 def encode_cached(
@@ -227,6 +239,57 @@ class Evaluator:
 ALL_KEYS = tuple(DATASETS) + tuple(DEV_SPLITS) + tuple(TEST_SPLITS)
 
 
+def dev_mean(scores: dict[str, float]) -> float:
+    """The selection criterion: mean rho on MEN-lemma-dev and RW-dev."""
+    return (scores["men_dev"] + scores["rw_dev"]) / 2
+
+
+def encode_prompted(
+    encoder: TextEncoder, terms: list[str], templates: tuple[str, ...], cache_dir: Path
+) -> np.ndarray:
+    """Unit prompted vectors of terms (see embeddings/term_prompts.py), cached."""
+    texts = prompted_texts(terms, templates)
+    return pool_prompted(encode_cached(encoder, texts, cache_dir), len(templates))
+
+
+def choose_templates(
+    encoder: TextEncoder, words: list[str], evaluator: Evaluator, cache_dir: Path
+) -> tuple[tuple[str, ...], dict[str, dict[str, float]]]:
+    """Greedy forward choice of prompt templates for the words, on dev only.
+
+    Each round adds the candidate whose ensemble has the best dev mean, and
+    stops when none improves it or MAX_TEMPLATES are chosen.
+
+    Returns:
+        (the chosen templates, every single template's scores on all keys).
+    """
+    unit = {
+        template: encode_prompted(encoder, words, (template,), cache_dir)
+        for template in CANDIDATE_TEMPLATES
+    }
+    singles = {t: evaluator.score(v, ALL_KEYS) for t, v in unit.items()}
+    chosen: list[str] = []
+    best = -1.0
+    while len(chosen) < MAX_TEMPLATES:
+        trials = {
+            template: dev_mean(
+                evaluator.score(
+                    sum(unit[t] for t in chosen + [template]),
+                    ("men_dev", "rw_dev"),
+                )
+            )
+            for template in CANDIDATE_TEMPLATES
+            if template not in chosen
+        }
+        template, score = max(trials.items(), key=lambda item: item[1])
+        if score <= best:
+            break
+        chosen.append(template)
+        best = score
+        logger.info("template_chosen templates=%s dev_mean=%.4f", chosen, best)
+    return tuple(chosen), singles
+
+
 def run(cache_dir: Path, hops: int) -> dict[str, object]:
     """Build the graph, encode, retrofit every variant and score them all."""
     start = time.perf_counter()
@@ -257,30 +320,53 @@ def run(cache_dir: Path, hops: int) -> dict[str, object]:
     graph = restrict_graph(graph, np.asarray(seeds, dtype=np.int64), hops)
 
     encoder = TextEncoder(device="cpu")
-    word_vectors = encode_cached(encoder, words, cache_dir)
+    word_vectors = {"bare": encode_cached(encoder, words, cache_dir)}
     node_vectors = {
-        text: encode_cached(encoder, graph.texts(text), cache_dir)
+        ("bare", text): encode_cached(encoder, graph.texts(text), cache_dir)
         for text in SYNSET_TEXTS
     }
+    evaluators = {
+        "bare": Evaluator(
+            words, word_vectors["bare"], graph, node_vectors[("bare", "lemma")]
+        )
+    }
+    templates, single_templates = choose_templates(
+        encoder, words, evaluators["bare"], cache_dir
+    )
+    word_vectors["prompted"] = encode_prompted(encoder, words, templates, cache_dir)
+    # Concepts (and, with lemma text, synsets) are prompted like the words; a
+    # synset's "lemma, gloss" text is a phrase already and stays as it is.
+    prompted_lemmas = encode_prompted(encoder, graph.lemma_texts, templates, cache_dir)
+    node_vectors[("prompted", "lemma")] = prompted_lemmas
+    with_gloss = node_vectors[("bare", "gloss")].copy()
+    with_gloss[: graph.concept_count] = prompted_lemmas[: graph.concept_count]
+    node_vectors[("prompted", "gloss")] = with_gloss
+    evaluators["prompted"] = Evaluator(
+        words, word_vectors["prompted"], graph, prompted_lemmas
+    )
     encoded_s = time.perf_counter() - start
-    evaluator = Evaluator(words, word_vectors, graph, node_vectors["lemma"])
-    plain_nodes = node_vectors["lemma"]
 
-    minilm = evaluator.score(word_vectors, ALL_KEYS)
-    concepts_plain = evaluator.score(
-        evaluator.word_vectors(node_vectors["lemma"], plain_nodes, "nearest"), ALL_KEYS
+    minilm = evaluators["bare"].score(word_vectors["bare"], ALL_KEYS)
+    prompted = evaluators["bare"].score(word_vectors["prompted"], ALL_KEYS)
+    plain_nodes = node_vectors[("bare", "lemma")]
+    concepts_plain = evaluators["bare"].score(
+        evaluators["bare"].word_vectors(plain_nodes, plain_nodes, "nearest"), ALL_KEYS
     )
     variants: dict[str, dict[str, float]] = {}
     configs: dict[str, dict[str, object]] = {}
     retrofit_s = 0.0
     best: tuple[float, str] | None = None
-    for scheme, text, alpha in itertools.product(SCHEMES, SYNSET_TEXTS, ALPHAS):
+    for word_text, scheme, text, alpha in itertools.product(
+        WORD_TEXTS, SCHEMES, SYNSET_TEXTS, ALPHAS
+    ):
         if scheme == "uniform_cn" and text == "gloss":
             continue  # no synsets in that scheme; the text cannot matter
+        evaluator = evaluators[word_text]
+        start_nodes = node_vectors[(word_text, "lemma")]
         weights = relation_edge_weights(graph.relations, SCHEMES[scheme])
         tick = time.perf_counter()
         fitted = retrofit(
-            node_vectors[text],
+            node_vectors[(word_text, text)],
             graph.sources,
             graph.targets,
             weights,
@@ -290,11 +376,16 @@ def run(cache_dir: Path, hops: int) -> dict[str, object]:
         retrofit_s += time.perf_counter() - tick
         for blend in BLENDS:
             for oov in ("nearest", "shift"):
-                retro = evaluator.word_vectors(fitted, plain_nodes, oov)
-                vectors = blend * normalize(retro) + (1 - blend) * word_vectors
+                retro = evaluator.word_vectors(fitted, start_nodes, oov)
+                vectors = (
+                    blend * normalize(retro) + (1 - blend) * word_vectors[word_text]
+                )
                 name = f"{scheme}/{text}/alpha{alpha:g}/blend{blend:g}/{oov}"
+                if word_text == "prompted":
+                    name = f"prompted/{name}"
                 variants[name] = evaluator.score(vectors, ALL_KEYS)
                 configs[name] = {
+                    "word_text": word_text,
                     "scheme": scheme,
                     "synset_text": text,
                     "alpha": alpha,
@@ -302,7 +393,7 @@ def run(cache_dir: Path, hops: int) -> dict[str, object]:
                     "oov": oov,
                     "iterations": ITERATIONS,
                 }
-                dev = (variants[name]["men_dev"] + variants[name]["rw_dev"]) / 2
+                dev = dev_mean(variants[name])
                 if best is None or dev > best[0]:
                     best = (dev, name)
     assert best is not None
@@ -314,9 +405,18 @@ def run(cache_dir: Path, hops: int) -> dict[str, object]:
         "retrofitted_config": {"name": chosen, **configs[chosen]},
         "splits": {
             "minilm": {key: minilm[key] for key in ALL_KEYS if key not in DATASETS},
+            "minilm_prompted": {
+                key: prompted[key] for key in ALL_KEYS if key not in DATASETS
+            },
             "retrofitted": {
                 key: variants[chosen][key] for key in ALL_KEYS if key not in DATASETS
             },
+        },
+        "minilm_prompted": {key: prompted[key] for key in DATASETS},
+        "templates": list(templates),
+        "single_templates": {
+            template: {key: scores[key] for key in (*DATASETS, "men_dev", "rw_dev")}
+            for template, scores in single_templates.items()
         },
         "concepts_unretrofitted": {key: concepts_plain[key] for key in DATASETS},
         "variants": variants,
