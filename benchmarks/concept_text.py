@@ -1,10 +1,13 @@
-"""Which text to encode a concept from: its label alone, or label plus gloss.
+"""Which text to encode a concept from: its label, label plus gloss, or prompted.
 
 Runs on a copy of a database that `make run` built (the bundled CN-100K
 sample with its ready label set): the copy lives in ``--work-dir`` and gets a
 second text set whose concepts are encoded as "label: strongest assertions"
-(resumable; the first run encodes all 78k glosses, later runs reuse them).
-Both sets are then scored on the same questions, each through an exact index:
+and a third whose labels go through prompt templates (embeddings/
+term_prompts.py), each resumable (the first run encodes all 78k concepts,
+later runs reuse them). The sets are then scored on the same questions, each
+through an exact index, with queries encoded as the server would encode them
+for that set (short queries prompted for the prompted set):
 
 - ``self_at_1``: a concept's label as a query finds that concept first
   (1,000 sampled concepts) -- what SearchConcepts needs;
@@ -42,8 +45,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from embeddings.build import build_text_set  # noqa: E402
+from embeddings.concept_text import TextMode, templates_in  # noqa: E402
 from embeddings.encoders import TextEncoder  # noqa: E402
 from embeddings.index import ConceptIndex  # noqa: E402
+from embeddings.search import ConceptSearcher  # noqa: E402
 from embeddings.sets import EmbeddingSetStore, SetInfo  # noqa: E402
 from graph.db import create_db_engine, create_session_factory  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
@@ -88,20 +93,20 @@ def _without(found: np.ndarray, excluded: list[int]) -> np.ndarray:
 
 def _score_set(
     index: ConceptIndex,
-    encoder: TextEncoder,
+    searcher: ConceptSearcher,
     ids_by_uri: dict[str, int],
     labels: dict[int, str],
     triples: list[tuple[str, str]],
     sampled: list[int],
 ) -> dict[str, object]:
-    self_found = index.search(encoder.encode([labels[c] for c in sampled]), 1)
+    self_found = index.search(searcher.encode([labels[c] for c in sampled]), 1)
     self_at_1 = float((self_found.ids[:, 0] == np.asarray(sampled)).mean())
 
     heads = [ids_by_uri[h] for h, _ in triples]
     tails = [ids_by_uri[t] for _, t in triples]
     head_vectors = np.stack([index.reconstruct(h) for h in heads])
     by_vector = _without(index.search(head_vectors, DEPTH + 1).ids, heads)
-    queries = encoder.encode([labels[h] for h in heads])
+    queries = searcher.encode([labels[h] for h in heads])
     by_text = _without(index.search(queries, DEPTH + 1).ids, heads)
 
     wordsim: dict[str, float] = {}
@@ -110,7 +115,7 @@ def _score_set(
         lines = (WORDSIM / file_name).read_text(encoding="utf-8").splitlines()[1:]
         rows = [line.split("\t") for line in lines if line.strip()]
         words = sorted({w for row in rows for w in row[:2]})
-        own = dict(zip(words, encoder.encode(words), strict=True))
+        own = dict(zip(words, searcher.encode(words), strict=True))
         vectors: dict[str, np.ndarray] = {}
         for word in words:
             cid = ids_by_uri.get(concept_uri_from_text(word))
@@ -121,7 +126,7 @@ def _score_set(
         wordsim[name] = round(float(spearmanr(cosine, gold).statistic), 4)
         coverage[name] = round(float(np.mean(covered)), 3)
 
-    puppy = index.search(encoder.encode(["puppy"]), 10).ids[0].tolist()
+    puppy = index.search(searcher.encode(["puppy"]), 10).ids[0].tolist()
     dog = ids_by_uri["/c/en/dog"]
     return {
         "self_at_1": round(self_at_1, 4),
@@ -133,23 +138,27 @@ def _score_set(
     }
 
 
-def _gloss_set(sessions: sessionmaker[Session], encoder: TextEncoder) -> SetInfo:
-    """The ready gloss set of the work copy, built (or resumed) when missing."""
+def _mode_set(
+    sessions: sessionmaker[Session], encoder: TextEncoder, mode: TextMode
+) -> SetInfo:
+    """The ready set of a text mode in the work copy, built (or resumed) when
+    missing."""
     with sessions() as session:
         for info in EmbeddingSetStore(session).list_sets():
-            if info.ready and info.params.get("text") == "gloss":
+            if info.ready and info.params.get("text") == mode:
                 return info
     return build_text_set(
         sessions,
         encoder,
-        name="text-gloss",
-        text_mode="gloss",
+        name=f"text-{mode}",
+        text_mode=mode,
         show_progress=True,
     )
 
 
 def main() -> int:
-    """Build the gloss set if needed, score both sets, print the JSON line."""
+    """Build the gloss and prompted sets if needed, score all three, print the
+    JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", type=Path, default=Path("var/conceptkg.db"))
     parser.add_argument(
@@ -165,19 +174,23 @@ def main() -> int:
         shutil.copyfile(args.database, copy)
     sessions = create_session_factory(create_db_engine(f"sqlite:///{copy}"))
     encoder = TextEncoder(device="cpu")
-    started = time.perf_counter()
-    gloss = _gloss_set(sessions, encoder)
-    gloss_s = time.perf_counter() - started
+    built_s = {}
+    others = []
+    for mode in ("gloss", "prompted"):
+        started = time.perf_counter()
+        others.append(_mode_set(sessions, encoder, mode))
+        built_s[f"{mode}_build_s"] = round(time.perf_counter() - started, 1)
     with sessions() as session:
         label = EmbeddingSetStore(session).latest("text")
         store = GraphStore(session)
         concept_ids = store.all_concept_ids()
         named = store.concepts_by_ids(concept_ids)
-        indexes = {}
-        for info in (label, gloss):
+        searchers = {}
+        for info in (label, *others):
             ids, vectors = EmbeddingSetStore(session).load_vectors(info.id)
-            indexes[info.params.get("text", "label")] = ConceptIndex.build(
-                ids, vectors, embedding_set=info.label
+            index = ConceptIndex.build(ids, vectors, embedding_set=info.label)
+            searchers[str(info.params.get("text", "label"))] = ConceptSearcher(
+                index, encoder, query_templates=templates_in(info.params)
             )
     ids_by_uri = {uri: cid for cid, (uri, _) in named.items()}
     labels = {cid: text for cid, (_, text) in named.items()}
@@ -192,10 +205,12 @@ def main() -> int:
     result: dict[str, object] = {
         "concepts": len(concept_ids),
         "heldout_triples": len(triples),
-        "gloss_build_s": round(gloss_s, 1),
+        **built_s,
     }
-    for mode, index in indexes.items():
-        result[mode] = _score_set(index, encoder, ids_by_uri, labels, triples, sampled)
+    for mode, searcher in searchers.items():
+        result[mode] = _score_set(
+            searcher.index, searcher, ids_by_uri, labels, triples, sampled
+        )
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from embeddings.concept_text import DEFAULT_TEXT_MODE, TextMode, concept_texts
+from embeddings.concept_text import (
+    DEFAULT_TEXT_MODE,
+    TextMode,
+    concept_texts,
+    encode_concept_texts,
+    set_params,
+    templates_in,
+)
 from embeddings.encoders import TextEncoder
 from embeddings.errors import IndexCorrupted
 from embeddings.index import ConceptIndex, IndexKind
@@ -40,7 +47,8 @@ def build_text_set(
         sessions: factory of sessions on the graph database.
         encoder: the text encoder.
         name: name of the set.
-        text_mode: ``label``, or ``gloss`` (label plus strongest edges); see
+        text_mode: ``label``, ``gloss`` (label plus strongest edges) or
+            ``prompted`` (label through prompt templates); see
             :func:`embeddings.concept_text.concept_texts`.
         batch_size: concepts encoded and committed at a time.
         show_progress: draw a progress bar.
@@ -49,7 +57,8 @@ def build_text_set(
         The finished, ready set.
     """
     model = str(encoder.model_path)
-    params = {"text": text_mode}
+    params = set_params(text_mode)
+    templates = templates_in(params)
     with sessions.begin() as session:
         store = EmbeddingSetStore(session)
         try:
@@ -93,7 +102,7 @@ def build_text_set(
                 continue
             with sessions() as session:
                 texts = concept_texts(session, todo, text_mode)
-            vectors = encoder.encode(texts)
+            vectors = encode_concept_texts(encoder, texts, templates)
             ids = np.array([cid for cid, _ in todo], dtype=np.int64)
             with sessions.begin() as session:
                 EmbeddingSetStore(session).write_vectors(info.id, ids, vectors)

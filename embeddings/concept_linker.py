@@ -203,6 +203,11 @@ class ConceptLinker:
         k = max(1, self.config.related_k)
         found: dict[str, list[tuple[int, float]]] = {}
         extra_vectors = None
+        if extra and self.searcher.query_templates is not None:
+            # The extra texts meet paper vectors, which are encoded bare; only
+            # phrases meet the prompted concept vectors.
+            extra_vectors = self.searcher.encoder.encode(extra)
+            extra = []
         for start in range(0, max(len(phrases), 1), _ENCODE_BATCH):
             batch = phrases[start : start + _ENCODE_BATCH]
             texts = batch if start or not extra else extra + batch

@@ -1,19 +1,27 @@
-"""The text a concept is encoded from: its label, or its label and a gloss."""
+"""The text a concept is encoded from: its label, its label and a gloss, or
+its label through prompt templates."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
+import numpy as np
 import regex
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from embeddings.encoders import TextEncoder
+from embeddings.term_prompts import (
+    DEFAULT_TERM_TEMPLATES,
+    check_templates,
+    encode_terms,
+)
 from graph.models import Concept, Edge, Relation
 from graph.writer import chunks
 
-TextMode = Literal["label", "gloss"]
-TEXT_MODES: tuple[str, ...] = ("label", "gloss")
+TextMode = Literal["label", "gloss", "prompted"]
+TEXT_MODES: tuple[str, ...] = ("label", "gloss", "prompted")
 DEFAULT_TEXT_MODE: TextMode = "label"
 # Edges per gloss: the strongest ones, either direction.
 GLOSS_EDGES = 3
@@ -54,6 +62,36 @@ def relation_phrase(relation_uri: str) -> str:
     return " ".join(regex.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)).lower()
 
 
+def set_params(mode: TextMode) -> dict[str, object]:
+    """The params a text set of this mode stores: the mode, and for
+    ``prompted`` the templates its labels were encoded through."""
+    if mode not in TEXT_MODES:
+        raise ValueError(f"text mode must be one of {TEXT_MODES}, got {mode!r}")
+    if mode == "prompted":
+        return {"text": mode, "templates": list(DEFAULT_TERM_TEMPLATES)}
+    return {"text": mode}
+
+
+def templates_in(params: Mapping[str, object]) -> tuple[str, ...] | None:
+    """The prompt templates of a text set's params; None unless ``prompted``."""
+    if params.get("text") != "prompted":
+        return None
+    stored = params.get("templates", DEFAULT_TERM_TEMPLATES)
+    if not isinstance(stored, list | tuple):
+        raise ValueError(f"set templates must be a list, got {stored!r}")
+    return check_templates([str(template) for template in stored])
+
+
+def encode_concept_texts(
+    encoder: TextEncoder, texts: list[str], templates: tuple[str, ...] | None
+) -> np.ndarray:
+    """Unit vectors of concept texts, float32 (n, dim): bare, or each text
+    through the templates (see :mod:`embeddings.term_prompts`)."""
+    if templates is None:
+        return encoder.encode(texts)
+    return encode_terms(encoder.encode, texts, templates)
+
+
 def concept_texts(
     session: Session, concepts: Sequence[tuple[int, str]], mode: TextMode
 ) -> list[str]:
@@ -62,14 +100,16 @@ def concept_texts(
     Args:
         session: a session on the graph database (read for glosses).
         concepts: (concept id, label) pairs.
-        mode: ``label`` (the label alone) or ``gloss`` (the label, then its
+        mode: ``label`` (the label alone), ``gloss`` (the label, then its
             GLOSS_EDGES strongest assertions written out, e.g.
-            ``"dog: dog is a pet; puppy is a dog; dog can bark"``).
+            ``"dog: dog is a pet; puppy is a dog; dog can bark"``) or
+            ``prompted`` (the label; :func:`encode_concept_texts` puts it
+            through the set's templates).
 
     Raises:
         ValueError: an unknown mode.
     """
-    if mode == "label":
+    if mode in ("label", "prompted"):
         return [label for _, label in concepts]
     if mode != "gloss":
         raise ValueError(f"text mode must be one of {TEXT_MODES}, got {mode!r}")

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from embeddings.concept_text import TEXT_MODES, TextMode, concept_texts
+from embeddings.concept_text import (
+    TEXT_MODES,
+    TextMode,
+    concept_texts,
+    encode_concept_texts,
+    templates_in,
+)
 from embeddings.encoders import TextEncoder
 from embeddings.errors import InvalidVectors
 from embeddings.sets import EmbeddingSetStore, SetInfo
@@ -24,12 +30,17 @@ def is_extendable(info: SetInfo) -> bool:
     return info.kind in EXTENDABLE_KINDS
 
 
-def text_mode_of(session: Session, info: SetInfo) -> TextMode:
-    """How the concepts of a set were turned into text (``fused``: its source's)."""
+def text_params_of(session: Session, info: SetInfo) -> dict[str, object]:
+    """The text params of a set (``fused``: its source set's)."""
     params = info.params
     if info.kind == "fused":
         params = EmbeddingSetStore(session).by_label(str(params["source"])).params
-    mode = str(params.get("text", "label"))
+    return dict(params)
+
+
+def text_mode_of(session: Session, info: SetInfo) -> TextMode:
+    """How the concepts of a set were turned into text (``fused``: its source's)."""
+    mode = str(text_params_of(session, info).get("text", "label"))
     if mode not in TEXT_MODES:
         raise InvalidVectors("set", f"{info.label} has unknown text mode {mode!r}")
     return mode  # type: ignore[return-value]
@@ -73,6 +84,7 @@ def extend_set(
     # it is pulled toward its neighbours only when the set is rebuilt.
     with sessions() as session:
         mode = text_mode_of(session, info)
+        templates = templates_in(text_params_of(session, info))
     added_ids: list[np.ndarray] = []
     added_vectors: list[np.ndarray] = []
     while True:
@@ -83,7 +95,7 @@ def extend_set(
             if not todo:
                 break
             texts = concept_texts(session, todo, mode)
-        vectors = encoder.encode(texts)
+        vectors = encode_concept_texts(encoder, texts, templates)
         ids = np.array([cid for cid, _ in todo], dtype=np.int64)
         with sessions.begin() as session:
             EmbeddingSetStore(session).append_vectors(info.id, ids, vectors)
@@ -115,12 +127,13 @@ def reencode_concepts(
     if is_extendable(info) and uris:
         with sessions() as session:
             mode = text_mode_of(session, info)
+            templates = templates_in(text_params_of(session, info))
             store = EmbeddingSetStore(session)
             concepts = store.concepts_with_vectors(info.id, list(uris))
             texts = concept_texts(session, concepts, mode)
     if not concepts:
         return np.empty(0, dtype=np.int64), np.empty((0, info.dim), dtype=np.float32)
-    vectors = encoder.encode(texts)
+    vectors = encode_concept_texts(encoder, texts, templates)
     ids = np.array([cid for cid, _ in concepts], dtype=np.int64)
     with sessions.begin() as session:
         EmbeddingSetStore(session).replace_vectors(info.id, ids, vectors)

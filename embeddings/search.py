@@ -8,6 +8,7 @@ import numpy as np
 
 from embeddings.encoders import TextEncoder
 from embeddings.index import ConceptIndex
+from embeddings.term_prompts import check_templates, encode_queries
 from embeddings.vectors import check_vectors, normalize_rows
 
 
@@ -26,15 +27,28 @@ class ConceptSearcher:
     Args:
         index: the concept index (unit vectors).
         encoder: the encoder the index's set was built with.
+        query_templates: the prompt templates of a ``prompted`` set; short
+            queries are then prompted the same way (None: encode as given).
     """
 
-    def __init__(self, index: ConceptIndex, encoder: TextEncoder) -> None:
+    def __init__(
+        self,
+        index: ConceptIndex,
+        encoder: TextEncoder,
+        *,
+        query_templates: tuple[str, ...] | None = None,
+    ) -> None:
         self.index = index
         self.encoder = encoder
+        self.query_templates = (
+            None if query_templates is None else check_templates(query_templates)
+        )
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of texts, shape (n, dim)."""
-        return self.encoder.encode(texts)
+        if self.query_templates is None:
+            return self.encoder.encode(texts)
+        return encode_queries(self.encoder.encode, texts, self.query_templates)
 
     def search(
         self,

@@ -39,6 +39,16 @@ CANDIDATE_TEMPLATES: tuple[str, ...] = (
 )
 
 
+# A query of at most this many words is a term and is prompted when the set's
+# concepts were; a longer one (a phrase, a sentence) is encoded as it is.
+PROMPT_MAX_WORDS = 4
+
+
+def is_term(text: str) -> bool:
+    """Whether a query is short enough to be read as a term."""
+    return 0 < len(text.split()) <= PROMPT_MAX_WORDS
+
+
 def check_templates(templates: Sequence[str]) -> tuple[str, ...]:
     """The templates as a tuple, each with exactly one ``{}``.
 
@@ -80,7 +90,9 @@ def pool_prompted(vectors: np.ndarray, templates: int) -> np.ndarray:
         )
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     mean = unit.reshape(-1, templates, vectors.shape[1]).mean(axis=1)
-    pooled = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+    pooled: np.ndarray = mean / np.maximum(
+        np.linalg.norm(mean, axis=1, keepdims=True), 1e-12
+    )
     return pooled.astype(np.float32)
 
 
@@ -99,3 +111,29 @@ def encode_terms(
     """
     checked = check_templates(templates)
     return pool_prompted(encode(prompted_texts(terms, checked)), len(checked))
+
+
+def encode_queries(
+    encode: Callable[[list[str]], np.ndarray],
+    texts: Sequence[str],
+    templates: Sequence[str],
+) -> np.ndarray:
+    """Unit vectors of queries against a prompted concept set, float32 (n, dim).
+
+    Terms (see :func:`is_term`) are prompted like the set's labels, so that
+    "puppy" meets the concept encoded from 'the term "puppy"'; longer texts
+    are encoded as they are. The order of ``texts`` is kept.
+    """
+    checked = check_templates(templates)
+    terms = [i for i, text in enumerate(texts) if is_term(text)]
+    others = [i for i, text in enumerate(texts) if not is_term(text)]
+    parts: list[tuple[list[int], np.ndarray]] = []
+    if terms:
+        parts.append((terms, encode_terms(encode, [texts[i] for i in terms], checked)))
+    if others:
+        parts.append((others, encode([texts[i] for i in others]).astype(np.float32)))
+    dim = parts[0][1].shape[1] if parts else 0
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for rows, vectors in parts:
+        out[rows] = vectors
+    return out

@@ -27,8 +27,9 @@ def register(commands: Any) -> None:
         "--text",
         choices=TEXT_MODES,
         default=DEFAULT_TEXT_MODE,
-        help="what a concept's text is: its label, or label plus a gloss of its "
-        f"strongest edges (default {DEFAULT_TEXT_MODE})",
+        help="what a concept's text is: its label, label plus a gloss of its "
+        "strongest edges, or its label through prompt templates (short queries "
+        f"are then prompted too; default {DEFAULT_TEXT_MODE})",
     )
     build.add_argument(
         "--kind", choices=["auto", "flat", "hnsw", "ivf"], help="default: settings"

@@ -1,11 +1,17 @@
-"""Tests of the texts concepts are encoded from (label, gloss)."""
+"""Tests of the texts concepts are encoded from (label, gloss, prompted)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine
 
-from embeddings.concept_text import concept_texts, relation_phrase
+from embeddings.concept_text import (
+    concept_texts,
+    relation_phrase,
+    set_params,
+    templates_in,
+)
+from embeddings.term_prompts import DEFAULT_TERM_TEMPLATES
 from graph.db import create_session_factory
 from graph.records import ConceptInput, EdgeInput
 from graph.store import GraphStore
@@ -68,3 +74,22 @@ def test_concept_texts_unknown_mode_is_rejected_by_name(engine: Engine) -> None:
     with create_session_factory(engine)() as session:
         with pytest.raises(ValueError, match="'summary'"):
             concept_texts(session, [(1, "dog")], "summary")  # type: ignore[arg-type]
+
+
+def test_set_params_and_templates_in_round_trip_the_prompted_mode() -> None:
+    params = set_params("prompted")
+
+    assert templates_in(params) == DEFAULT_TERM_TEMPLATES
+    assert templates_in(set_params("label")) is None
+    assert templates_in(set_params("gloss")) is None
+    # A set stored before prompted sets existed has no templates key.
+    assert templates_in({"text": "prompted"}) == DEFAULT_TERM_TEMPLATES
+
+
+def test_bad_text_modes_and_stored_templates_are_rejected_by_name() -> None:
+    with pytest.raises(ValueError, match="'sentence'"):
+        set_params("sentence")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'no slot'"):
+        templates_in({"text": "prompted", "templates": ["no slot"]})
+    with pytest.raises(ValueError, match="must be a list"):
+        templates_in({"text": "prompted", "templates": "the term {}"})

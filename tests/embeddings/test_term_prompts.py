@@ -9,7 +9,9 @@ from embeddings.encoders import TextEncoder
 from embeddings.term_prompts import (
     CANDIDATE_TEMPLATES,
     DEFAULT_TERM_TEMPLATES,
+    encode_queries,
     encode_terms,
+    is_term,
     pool_prompted,
     prompted_texts,
 )
@@ -69,3 +71,18 @@ def test_encode_terms_with_the_real_model_pools_each_template(
         np.testing.assert_allclose(row, vector / np.linalg.norm(vector), atol=1e-5)
     # Related words stay closer to each other than to an unrelated one.
     assert pooled[0] @ pooled[1] > pooled[0] @ pooled[2]
+
+
+def test_encode_queries_prompts_terms_and_keeps_sentences_bare(
+    encoder: TextEncoder,
+) -> None:
+    sentence = "a small dog that is still young and playful"
+    texts = ["puppy", sentence, "ice cream"]
+
+    vectors = encode_queries(encoder.encode, texts, DEFAULT_TERM_TEMPLATES)
+
+    assert is_term("ice cream") and not is_term(sentence) and not is_term("  ")
+    np.testing.assert_allclose(
+        vectors[[0, 2]], encode_terms(encoder.encode, ["puppy", "ice cream"]), atol=1e-5
+    )
+    np.testing.assert_allclose(vectors[1], encoder.encode([sentence])[0], atol=1e-5)

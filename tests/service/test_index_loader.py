@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.build import build_text_set
+from embeddings.concept_text import TextMode
 from embeddings.encoders import TextEncoder
+from embeddings.term_prompts import DEFAULT_TERM_TEMPLATES, encode_terms
 from graph.db import create_session_factory
 from graph.records import EdgeInput
 from graph.store import GraphStore
@@ -18,7 +21,7 @@ from service.settings import Settings
 
 
 def _sessions_with_text_set(
-    engine: Engine, encoder: TextEncoder
+    engine: Engine, encoder: TextEncoder, text_mode: TextMode = "label"
 ) -> sessionmaker[Session]:
     """Sessions on a two-concept graph with its text embedding set built."""
     sessions = create_session_factory(engine)
@@ -26,7 +29,7 @@ def _sessions_with_text_set(
         GraphStore(session).upsert_edges(
             [EdgeInput("/r/IsA", "/c/en/car", "/c/en/vehicle")]
         )
-    build_text_set(sessions, encoder)
+    build_text_set(sessions, encoder, text_mode=text_mode)
     return sessions
 
 
@@ -71,6 +74,22 @@ def test_prefilter_setting_applies_to_the_flat_index_only(
     assert searcher.index.prefilter_dim == expected_dim
     ignored = "prefilter_ignored kind=hnsw" in caplog.text
     assert ignored == (kind == "hnsw")
+
+
+@pytest.mark.parametrize("text_mode", ["label", "prompted"])
+def test_loader_prompts_short_queries_only_for_a_prompted_set(
+    engine: Engine, encoder: TextEncoder, tmp_path: Path, text_mode: TextMode
+) -> None:
+    sessions = _sessions_with_text_set(engine, encoder, text_mode)
+
+    searcher = load_searcher(Settings(data_dir=tmp_path), sessions)
+
+    assert searcher is not None
+    prompted = text_mode == "prompted"
+    assert searcher.query_templates == (DEFAULT_TERM_TEMPLATES if prompted else None)
+    bare = encoder.encode(["car"])
+    expected = encode_terms(encoder.encode, ["car"]) if prompted else bare
+    np.testing.assert_allclose(searcher.encode(["car"]), expected, atol=1e-5)
 
 
 def test_loader_without_a_set_returns_none(engine: Engine, tmp_path: Path) -> None:
