@@ -79,6 +79,8 @@ def ingest_papers(
         Whatever the encoder raises; the papers and links are then stored
         and the vectors of the batches before the failure kept.
     """
+    if encode_batch < 1:
+        raise ValueError(f"encode batch {encode_batch} must be at least 1")
     with sessions.begin() as session:
         stored = store_papers(session, papers, linker)
     vectors = encode_missing(sessions, encoder, batch=encode_batch)
@@ -145,7 +147,8 @@ def encode_missing(
 
     Part 0 is title plus abstract; when the abstract has several sentences,
     parts 1..n are its sentences (passages for max-sim scoring). Each batch
-    of papers is read, encoded and written in its own transaction.
+    of papers is read, encoded with no transaction open, and written in a
+    transaction of its own.
 
     Returns:
         The number of vectors written.
@@ -157,18 +160,19 @@ def encode_missing(
         keys = PaperStore(session).keys_without_vectors(model)
     written = 0
     for start in range(0, len(keys), batch):
-        with sessions.begin() as session:
+        with sessions() as session:
             store = PaperStore(session)
-            # A paper removed or re-encoded since the keys were read is
-            # skipped: only keys still without vectors are encoded.
+            # A paper removed or encoded since the keys were read is skipped.
             pending = set(store.keys_without_vectors(model))
             chosen = [key for key in keys[start : start + batch] if key in pending]
             papers = store.papers_by_keys(chosen)
-            if not papers:
-                continue
-            owners, parts, texts = _parts(papers)
-            vectors = encoder.encode(texts)
-            written += store.write_vectors(model, owners, parts, vectors)
+        if not papers:
+            continue
+        # Encoded outside any transaction; written in one of its own.
+        owners, parts, texts = _parts(papers)
+        vectors = encoder.encode(texts)
+        with sessions.begin() as session:
+            written += PaperStore(session).write_vectors(model, owners, parts, vectors)
         logger.info(
             "papers_encoded papers=%d vectors=%d done=%d total=%d",
             len(papers),

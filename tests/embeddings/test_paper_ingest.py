@@ -191,7 +191,7 @@ def test_ingest_keeps_papers_when_encoding_fails_and_resumes(tiny: Tiny) -> None
     assert _papers_with_vectors(sessions) == 4
 
 
-def test_ingest_rejects_an_encode_batch_below_one(tiny: Tiny) -> None:
+def test_ingest_rejects_an_encode_batch_below_one_before_writing(tiny: Tiny) -> None:
     sessions, linker = tiny
 
     with pytest.raises(ValueError, match="encode batch 0"):
@@ -202,3 +202,5 @@ def test_ingest_rejects_an_encode_batch_below_one(tiny: Tiny) -> None:
             MemoEncoder(linker.searcher.encoder),
             encode_batch=0,
         )
+
+    assert _counts(sessions)[0] == 0
