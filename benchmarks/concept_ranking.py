@@ -24,10 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from embeddings.concept_text import templates_in  # noqa: E402
 from embeddings.encoders import TextEncoder  # noqa: E402
+from embeddings.incremental import text_params_of  # noqa: E402
 from embeddings.index import ConceptIndex  # noqa: E402
 from embeddings.salience import SalienceRanker, head_label  # noqa: E402
 from embeddings.search import ConceptSearcher, Hit  # noqa: E402
+from embeddings.sets import EmbeddingSetStore  # noqa: E402
 from graph.db import create_db_engine, create_session_factory  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 
@@ -74,7 +77,15 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
     sessions = create_session_factory(create_db_engine(args.database_url))
-    searcher = ConceptSearcher(ConceptIndex.load(args.index), TextEncoder(device="cpu"))
+    index = ConceptIndex.load(args.index)
+    with sessions() as session:
+        # Queries are encoded as the server encodes them for this set
+        # (prompted when the set's labels were).
+        info = EmbeddingSetStore(session).by_label(index.embedding_set)
+        templates = templates_in(text_params_of(session, info))
+    searcher = ConceptSearcher(
+        index, TextEncoder(device="cpu"), query_templates=templates
+    )
     heads = sorted({line.split("\t")[1] for line in TEST_TRIPLES.open()})
     random.Random(0).shuffle(heads)
     queries = heads[: args.queries] + NAMED_QUERIES
