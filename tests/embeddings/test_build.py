@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlalchemy import Engine, select
 
 from embeddings.build import build_index, build_text_set
-from embeddings.concept_text import templates_in
+from embeddings.concept_text import TextMode, templates_in
 from embeddings.encoders import TextEncoder
 from embeddings.incremental import extend_set
 from embeddings.index import ConceptIndex
@@ -75,18 +76,23 @@ def test_build_text_set_resumes_an_interrupted_build(
     assert info.id == partial.id and info.ready
 
 
+@pytest.mark.parametrize("text_mode", ["label", "prompted"])
 def test_index_of_text_set_finds_each_label_first(
-    engine: Engine, encoder: TextEncoder, tmp_path: Path
+    engine: Engine, encoder: TextEncoder, tmp_path: Path, text_mode: TextMode
 ) -> None:
     _load_words(engine)
     sessions = create_session_factory(engine)
-    info = build_text_set(sessions, encoder)
+    info = build_text_set(sessions, encoder, text_mode=text_mode)
     with sessions() as session:
         build_index(session, info, tmp_path)
         uris = dict(session.execute(select(Concept.id, Concept.uri)).all())
     index = ConceptIndex.load(tmp_path, embedding_set=info.label)
+    # Queries are encoded as the server encodes them for the set.
+    searcher = ConceptSearcher(
+        index, encoder, query_templates=templates_in(info.params)
+    )
 
-    found = index.search(encoder.encode(WORDS), 2)
+    found = index.search(searcher.encode(WORDS), 2)
 
     assert [uris[int(cid)] for cid in found.ids[:, 0]] == [f"/c/en/{w}" for w in WORDS]
     assert uris[int(found.ids[WORDS.index("puppy"), 1])] == "/c/en/dog"
@@ -107,25 +113,6 @@ def test_prompted_set_stores_templates_and_prompts_each_label(
         labels = dict(session.execute(select(Concept.id, Concept.label)).all())
     expected = encode_terms(encoder.encode, [labels[int(cid)] for cid in ids])
     np.testing.assert_allclose(vectors, expected, atol=1e-5)
-
-
-def test_prompted_set_with_prompted_queries_finds_each_label_first(
-    engine: Engine, encoder: TextEncoder, tmp_path: Path
-) -> None:
-    _load_words(engine)
-    sessions = create_session_factory(engine)
-    info = build_text_set(sessions, encoder, text_mode="prompted")
-    with sessions() as session:
-        index = build_index(session, info, tmp_path)
-        uris = dict(session.execute(select(Concept.id, Concept.uri)).all())
-    searcher = ConceptSearcher(
-        index, encoder, query_templates=templates_in(info.params)
-    )
-
-    found = index.search(searcher.encode(WORDS), 2)
-
-    assert [uris[int(cid)] for cid in found.ids[:, 0]] == [f"/c/en/{w}" for w in WORDS]
-    assert uris[int(found.ids[WORDS.index("puppy"), 1])] == "/c/en/dog"
 
 
 def test_extend_set_prompts_new_concepts_of_a_prompted_set(
