@@ -161,11 +161,8 @@ def encode_missing(
     written = 0
     for start in range(0, len(keys), batch):
         with sessions() as session:
-            store = PaperStore(session)
-            # A paper removed or encoded since the keys were read is skipped.
-            pending = set(store.keys_without_vectors(model))
-            chosen = [key for key in keys[start : start + batch] if key in pending]
-            papers = store.papers_by_keys(chosen)
+            # A paper removed since the keys were read is left out.
+            papers = PaperStore(session).papers_by_keys(keys[start : start + batch])
         if not papers:
             continue
         # Encoded outside any transaction; written in one of its own.

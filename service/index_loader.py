@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from embeddings.build import load_or_rebuild_index
 from embeddings.concept_text import templates_in
 from embeddings.encoders import TextEncoder
-from embeddings.incremental import is_extendable, text_params_of
+from embeddings.incremental import text_params_of
 from embeddings.search import ConceptSearcher
 from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore
 from service.settings import Settings
@@ -36,9 +36,7 @@ def load_searcher(
             return None
         folder = settings.index_folder(info.name, info.version)
         index = load_or_rebuild_index(session, info, folder, kind=settings.index_kind)
-        templates = (
-            templates_in(text_params_of(session, info)) if is_extendable(info) else None
-        )
+        templates = templates_in(text_params_of(session, info))
     index.ef_search = settings.index_ef_search
     index.nprobe = settings.index_nprobe
     if settings.index_prefilter_dim and index.kind == "flat":
