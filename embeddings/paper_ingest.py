@@ -168,8 +168,13 @@ def encode_missing(
         # Encoded outside any transaction; written in one of its own.
         owners, parts, texts = _parts(papers)
         vectors = encoder.encode(texts)
+        # A concurrent ingest may have changed or encoded some of these papers
+        # meanwhile; write_vectors leaves those alone.
+        hashes = {paper.key: paper.content_hash for paper in papers}
         with sessions.begin() as session:
-            written += PaperStore(session).write_vectors(model, owners, parts, vectors)
+            written += PaperStore(session).write_vectors(
+                model, owners, parts, vectors, encoded_hashes=hashes
+            )
         logger.info(
             "papers_encoded papers=%d vectors=%d done=%d total=%d",
             len(papers),

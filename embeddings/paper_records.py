@@ -45,7 +45,11 @@ class PaperInput:
 
 @dataclass(frozen=True)
 class PaperRecord:
-    """A stored paper; ``key`` is its database id, ``id`` its own."""
+    """A stored paper; ``key`` is its database id, ``id`` its own.
+
+    ``content_hash`` is the hash of the text it was stored with, so that work
+    done on a read copy (encoding) can tell whether the paper changed since.
+    """
 
     key: int
     id: str
@@ -54,6 +58,7 @@ class PaperRecord:
     year: int | None
     authors: tuple[str, ...]
     venue: str | None
+    content_hash: str
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +15,7 @@ from embeddings.paper_errors import PaperNotFound
 from embeddings.paper_models import Paper, PaperConcept, PaperVector
 from embeddings.paper_records import PaperConceptRecord, PaperInput, PaperRecord
 from graph.models import Concept
-from graph.writer import chunks
+from graph.writer import chunks, insert_for
 
 logger = logging.getLogger(__name__)
 
@@ -254,23 +254,81 @@ class PaperStore:
         return [found[key] for key in keys if key in found]
 
     def write_vectors(
-        self, model: str, keys: np.ndarray, parts: np.ndarray, vectors: np.ndarray
+        self,
+        model: str,
+        keys: np.ndarray,
+        parts: np.ndarray,
+        vectors: np.ndarray,
+        *,
+        encoded_hashes: Mapping[int, str] | None = None,
     ) -> int:
         """Store encoded parts of papers.
+
+        With ``encoded_hashes`` (paper key -> content hash of the text that
+        was encoded) the parts of a paper are written only if it still has
+        that hash and no vectors of ``model`` yet: a paper changed or
+        encoded by a concurrent ingest since it was read is left alone.
 
         Args:
             model: the encoder's model name.
             keys: int64 paper keys, shape (n,).
             parts: int part numbers (0 = whole text), shape (n,).
             vectors: float32 unit vectors, shape (n, dim).
+            encoded_hashes: see above; None writes every row.
+
+        Returns:
+            The number of vectors written.
         """
         rows = [
             {"paper_id": int(k), "model": model, "part": int(p), "vector": v.tobytes()}
             for k, p, v in zip(keys, parts, vectors.astype("<f4"), strict=True)
         ]
+        if encoded_hashes is not None:
+            writable = self._still_unencoded(model, encoded_hashes)
+            skipped = {row["paper_id"] for row in rows} - writable
+            if skipped:
+                logger.info(
+                    "paper_vectors_skipped model=%s papers=%d reason=%s",
+                    model,
+                    len(skipped),
+                    "changed_or_encoded",
+                )
+            rows = [row for row in rows if row["paper_id"] in writable]
+        statement = insert(PaperVector)
+        if encoded_hashes is not None:
+            # Two ingests that passed the check at once: the later insert
+            # waits for the earlier commit and then skips its rows.
+            dialect_insert = insert_for(self._session.connection())
+            statement = dialect_insert(PaperVector).on_conflict_do_nothing(
+                index_elements=["paper_id", "model", "part"]
+            )
         for chunk in chunks(rows, _IN_CHUNK):
-            self._session.execute(insert(PaperVector), chunk)
+            self._session.execute(statement, chunk)
         return len(rows)
+
+    def _still_unencoded(
+        self, model: str, encoded_hashes: Mapping[int, str]
+    ) -> set[int]:
+        """Keys among ``encoded_hashes`` whose paper has that hash and no vectors."""
+        current: dict[int, str] = {}
+        encoded: set[int] = set()
+        for chunk in chunks(sorted(encoded_hashes), _IN_CHUNK):
+            rows = self._session.execute(
+                select(Paper.id, Paper.content_hash).where(Paper.id.in_(chunk))
+            )
+            current.update({key: digest for key, digest in rows})
+            encoded.update(
+                self._session.scalars(
+                    select(PaperVector.paper_id)
+                    .where(PaperVector.model == model, PaperVector.paper_id.in_(chunk))
+                    .distinct()
+                )
+            )
+        return {
+            key
+            for key, digest in encoded_hashes.items()
+            if current.get(key) == digest and key not in encoded
+        }
 
     def load_vectors(self, model: str, dim: int) -> tuple[np.ndarray, ...]:
         """Every stored vector of ``model``, by paper key then part.
@@ -329,4 +387,5 @@ def _record(row: Paper) -> PaperRecord:
         year=row.year,
         authors=tuple(row.authors),
         venue=row.venue,
+        content_hash=row.content_hash,
     )

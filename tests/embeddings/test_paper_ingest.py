@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from embeddings.concept_linker import ConceptLinker
 from embeddings.encoders import TextEncoder
 from embeddings.incremental import extend_set
-from embeddings.paper_ingest import PAPERS_DATASET, IngestReport, ingest_papers
+from embeddings.paper_ingest import (
+    PAPERS_DATASET,
+    IngestReport,
+    ingest_papers,
+    model_name,
+)
 from embeddings.paper_models import PaperConcept, PaperVector
 from embeddings.paper_records import PaperInput, read_jsonl
 from embeddings.papers_store import PaperStore
@@ -192,6 +198,48 @@ def test_ingest_keeps_papers_when_encoding_fails_and_resumes(tiny: Tiny) -> None
     assert (again.inserted, again.unchanged, again.links) == (0, 4, 0)
     assert again.vectors == 2 * 3
     assert _papers_with_vectors(sessions) == 4
+
+
+class _InterleavingEncoder(MemoEncoder):
+    """The memo encoder, running a second ingest in the middle of its first
+    encoding of paper texts: the interleaving of two concurrent ingests."""
+
+    def __init__(
+        self, encoder: TextEncoder, second_ingest: Callable[[], object]
+    ) -> None:
+        super().__init__(encoder)
+        self._second_ingest: Callable[[], object] | None = second_ingest
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[override]
+        vectors = super().encode(texts)
+        if self._second_ingest is not None and any("." in text for text in texts):
+            run, self._second_ingest = self._second_ingest, None
+            run()
+        return vectors
+
+
+def test_concurrent_ingest_keeps_the_newer_text_and_no_key_collides(tiny: Tiny) -> None:
+    sessions, linker = tiny
+    plain = MemoEncoder(linker.searcher.encoder)
+    changed = PaperInput("t1", "Automobile shelters", "A car in a shelter.")
+
+    def second_ingest() -> object:
+        return ingest_papers(sessions, [changed], linker, plain)
+
+    first = _InterleavingEncoder(linker.searcher.encoder, second_ingest)
+    report = ingest_papers(sessions, TINY_PAPERS, linker, first)
+
+    # The second ingest changed t1 and encoded every paper while the first
+    # was encoding; the first then wrote nothing, and t1 keeps the vectors
+    # of its new text.
+    assert report.vectors == 0
+    assert _papers_with_vectors(sessions) == 4
+    with sessions() as session:
+        store = PaperStore(session)
+        key = store.get("t1").key
+        owners, parts, vectors = store.load_vectors(model_name(plain), plain.dim)
+    whole = vectors[(owners == key) & (parts == 0)]
+    np.testing.assert_allclose(whole[0], plain.encode([changed.text])[0], atol=1e-6)
 
 
 def test_ingest_rejects_an_encode_batch_below_one_before_writing(tiny: Tiny) -> None:

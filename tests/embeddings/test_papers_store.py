@@ -109,3 +109,32 @@ def test_vectors_round_trip_by_key_and_part(session: Session) -> None:
     np.testing.assert_array_equal(loaded, vectors[[1, 2, 0]])
     assert store.keys_without_vectors("m") == [keys["c"]]
     assert store.load_vectors("other", 4)[2].shape == (0, 4)
+
+
+def test_vectors_are_not_written_for_a_paper_changed_or_encoded_since_read(
+    session: Session,
+) -> None:
+    store = PaperStore(session)
+    keys = store.upsert(PAPERS)
+    read = {paper.key: paper.content_hash for paper in store.all_papers()}
+    # Since the copies were read, "a" changed and "b" got vectors elsewhere.
+    store.upsert([PaperInput("a", "Cats", "New text.")])
+    store.write_vectors(
+        "m", np.array([keys["b"]]), np.array([0]), np.ones((1, 4), np.float32)
+    )
+    vectors = np.random.default_rng(1).random((3, 4)).astype(np.float32)
+
+    written = store.write_vectors(
+        "m",
+        np.array([keys["a"], keys["b"], keys["c"]]),
+        np.zeros(3, dtype=np.int64),
+        vectors,
+        encoded_hashes=read,
+    )
+
+    assert written == 1
+    loaded_keys, _, loaded = store.load_vectors("m", 4)
+    assert loaded_keys.tolist() == [keys["b"], keys["c"]]
+    np.testing.assert_array_equal(loaded[0], np.ones(4, np.float32))
+    np.testing.assert_array_equal(loaded[1], vectors[2])
+    assert store.keys_without_vectors("m") == [keys["a"]]
