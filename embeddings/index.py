@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ from embeddings.errors import (
     InvalidVectors,
     VectorNotFound,
 )
+from embeddings.moved_vectors import MovedVectors
 from embeddings.prefilter import ReducedPrefilter
 from embeddings.rwlock import ReadWriteLock
 from embeddings.vectors import check_vectors
@@ -45,13 +46,18 @@ PREFILTER_MIN_QUERIES = 32
 
 @dataclass(frozen=True)
 class IndexMetadata:
-    """What an index file holds; saved beside it as JSON."""
+    """What an index file holds; saved beside it as JSON.
+
+    ``moved_ids`` lists the concepts of an HNSW index whose vectors were
+    replaced since it was built (searched exactly beside the graph).
+    """
 
     embedding_set: str
     kind: IndexKind
     count: int
     dim: int
     checksum: str
+    moved_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class ConceptIndex:
         self.folder: Path | None = None
         self._gpu_index = _gpu_replica(index) if kind == "flat" else None
         self._prefilter: ReducedPrefilter | None = None
+        self._moved = MovedVectors(int(index.d))
 
     @property
     def dim(self) -> int:
@@ -214,7 +221,11 @@ class ConceptIndex:
             searched = self._gpu_index
         with self._lock.reading():
             scores, ids = searched.search(queries, k, params=params)
-        scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
+            scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
+            if len(self._moved):
+                scores, ids = self._moved.merge(
+                    queries, scores, ids, allowed_ids=allowed_ids
+                )
         return SearchResult(scores=scores, ids=ids)
 
     def _prefiltered_search(self, queries: np.ndarray, k: int) -> SearchResult:
@@ -225,8 +236,10 @@ class ConceptIndex:
         return SearchResult(scores=scores, ids=ids)
 
     def _stored_vectors(self) -> np.ndarray:
-        """The flat index's vectors in row order, a view (hold the lock)."""
+        """A flat or HNSW index's vectors in row order, a view (hold the lock)."""
         inner = faiss.downcast_index(self._index.index)
+        if self.kind == "hnsw":
+            inner = faiss.downcast_index(inner.storage)
         view: np.ndarray = faiss.rev_swig_ptr(
             inner.get_xb(), inner.ntotal * inner.d
         ).reshape(inner.ntotal, inner.d)
@@ -236,17 +249,16 @@ class ConceptIndex:
         """Give indexed concepts new vectors (e.g. after a relabel).
 
         Flat indexes overwrite the rows in place (the first pass and a GPU
-        copy follow); IVF indexes remove and re-add the ids.
+        copy follow); IVF indexes remove and re-add the ids. HNSW indexes
+        overwrite the stored rows too, and since the graph keeps the links
+        chosen for the old vectors, the replaced concepts are also scored
+        exactly in every search until a rebuild (:mod:`embeddings.moved_vectors`).
 
         Raises:
             VectorNotFound: an id is not in the index (nothing is changed).
-            ValueError: an HNSW index, whose graph cannot drop a vector;
-                rebuild it instead.
         """
         vectors = check_vectors(vectors, dim=self.dim, name="replacing vectors")
         ids = _check_ids(ids, len(vectors))
-        if self.kind == "hnsw":
-            raise ValueError("an HNSW index cannot replace vectors; rebuild it")
         with self._lock.writing():
             if self.kind == "ivf":
                 missing = [i for i in ids.tolist() if not self._holds_locked(i)]
@@ -267,6 +279,8 @@ class ConceptIndex:
             if missing_rows.any():
                 raise VectorNotFound(str(int(ids[np.flatnonzero(missing_rows)[0]])))
             self._stored_vectors()[rows] = vectors
+            if self.kind == "hnsw":
+                self._moved.update(ids, vectors)
             if self._prefilter is not None:
                 self._prefilter.replace(rows, vectors)
             if self._gpu_index is not None:
@@ -332,6 +346,7 @@ class ConceptIndex:
             count=count,
             dim=self.dim,
             checksum=hashlib.sha256(data).hexdigest(),
+            moved_ids=self._moved.ids.tolist(),
         )
         _write_atomically(folder / INDEX_FILE, data)
         text = json.dumps(asdict(metadata), indent=2).encode()
@@ -372,8 +387,21 @@ class ConceptIndex:
         index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         if index.ntotal != metadata.count or index.d != metadata.dim:
             raise IndexCorrupted(str(index_path), "vector count or dim disagree")
-        logger.info("index_loaded path=%s vectors=%d", folder, index.ntotal)
         loaded = cls(index, embedding_set=metadata.embedding_set, kind=metadata.kind)
+        if metadata.moved_ids:
+            moved = np.asarray(metadata.moved_ids, dtype=np.int64)
+            try:
+                loaded._moved.update(moved, index.reconstruct_batch(moved))
+            except RuntimeError as error:
+                raise IndexCorrupted(
+                    str(index_path), "a replaced concept is not in the index"
+                ) from error
+        logger.info(
+            "index_loaded path=%s vectors=%d moved=%d",
+            folder,
+            index.ntotal,
+            len(metadata.moved_ids),
+        )
         loaded.folder = folder
         return loaded
 

@@ -31,9 +31,7 @@ class IndexUpdater:
     encoded themselves (the other finds its saved index stale at its next
     start and rebuilds it from the stored vectors), and a relabel written by
     another process, or one whose pass was cut short by a stop, keeps the
-    old label's vector until the set is rebuilt. An HNSW index cannot
-    replace a vector: there the stored vector is replaced and the index
-    serves the old one until it is rebuilt (a warning says so).
+    old label's vector until the set is rebuilt.
 
     Args:
         sessions: factory of sessions on the graph database.
@@ -163,14 +161,5 @@ class IndexUpdater:
         )
         if len(ids) == 0:
             return 0
-        index = self._searcher.index
-        if index.kind == "hnsw":
-            logger.warning(
-                "index_vectors_not_replaced set=%s concepts=%d reason=hnsw "
-                "action='conceptkg index build'",
-                info.label,
-                len(ids),
-            )
-            return 0
-        index.replace(ids, vectors)
+        self._searcher.index.replace(ids, vectors)
         return len(ids)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from embeddings.errors import VectorNotFound
 from embeddings.index import ConceptIndex, IndexKind
+from embeddings.moved_vectors import MovedVectors
 from embeddings.vectors import normalize_rows
 
 DIM = 32
@@ -25,7 +28,7 @@ def _index(kind: IndexKind) -> tuple[ConceptIndex, np.ndarray, np.ndarray]:
     return index, ids, vectors
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
 def test_replaced_vectors_are_found_and_the_old_ones_gone(kind: IndexKind) -> None:
     index, ids, vectors = _index(kind)
     changed = ids[[5, 600, 1999]]
@@ -66,8 +69,38 @@ def test_replace_unknown_id_changes_nothing() -> None:
     np.testing.assert_allclose(index.reconstruct(int(ids[0])), vectors[0], atol=1e-6)
 
 
-def test_hnsw_cannot_replace_vectors() -> None:
-    index, ids, _ = _index("hnsw")
+def test_hnsw_scores_replaced_concepts_exactly_after_a_restart(tmp_path: Path) -> None:
+    index, ids, vectors = _index("hnsw")
+    changed = ids[[3, 1500]]
+    fresh = _unit_vectors(2, seed=4)
+    index.replace(changed, fresh)
 
-    with pytest.raises(ValueError, match="rebuild"):
-        index.replace(ids[:1], _unit_vectors(1, seed=4))
+    index.save(tmp_path)
+    loaded = ConceptIndex.load(tmp_path)
+    found = loaded.search(fresh, 3)
+    only_first = loaded.search(fresh, 1, allowed_ids=changed[:1])
+
+    assert found.ids[:, 0].tolist() == changed.tolist()
+    np.testing.assert_allclose(found.scores[:, 0], 1.0, atol=1e-5)
+    # Each concept is listed once though the graph and the exact pass both
+    # may reach it; the ID filter applies to the moved concepts too.
+    assert all(len(set(row)) == 3 for row in found.ids.tolist())
+    assert only_first.ids[:, 0].tolist() == [changed[0], changed[0]]
+    np.testing.assert_allclose(loaded.reconstruct_batch(changed), fresh, atol=1e-6)
+
+
+def test_moved_concept_the_graph_missed_is_merged_by_its_exact_score() -> None:
+    moved = MovedVectors(DIM)
+    fresh = _unit_vectors(2, seed=5)
+    moved.update(np.array([40, 41]), fresh)
+    moved.update(np.array([41]), fresh[:1])  # a second relabel wins
+    graph_scores = np.array([[0.5, 0.2, -np.inf]], dtype=np.float32)
+    graph_ids = np.array([[7, 41, -1]])
+
+    scores, ids = moved.merge(fresh[:1], graph_scores, graph_ids)
+
+    # 40 and 41 now hold the same vector: both score 1 and lead; 41 is
+    # listed once, at its exact score, not at the graph's stale 0.2.
+    assert sorted(ids[0, :2].tolist()) == [40, 41]
+    np.testing.assert_allclose(scores[0, :2], 1.0, atol=1e-5)
+    assert (ids[0, 2], scores[0, 2]) == (7, pytest.approx(0.5))

@@ -175,13 +175,14 @@ def test_relabelled_concept_is_found_by_its_new_label_and_saved(
     )
 
 
-def test_relabel_under_hnsw_warns_and_keeps_serving(
+def test_relabel_under_hnsw_is_found_by_its_new_label_and_saved(
     engine: Engine,
     encoder: TextEncoder,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    running = _car_graph_server(engine, encoder, tmp_path / "index", kind="hnsw")
+    folder = tmp_path / "index"
+    running = _car_graph_server(engine, encoder, folder, kind="hnsw")
     try:
         assert running.index_updater is not None
         with ConceptKGClient(f"127.0.0.1:{running.port}") as client:
@@ -189,13 +190,20 @@ def test_relabel_under_hnsw_warns_and_keeps_serving(
                 [pb.ConceptInput(uri="/c/en/vehicle", label="bicycle")]
             )
             assert running.index_updater.wait_idle(30)
-            found = client.search_concepts("vehicle", k=1, plain=True)
+            found = client.search_concepts("bicycle", k=1, plain=True)
     finally:
         running.stop(0)
 
-    assert "index_vectors_not_replaced" in caplog.text
     assert "index_update_failed" not in caplog.text
     assert (found.concepts[0].uri, found.concepts[0].label) == (
         "/c/en/vehicle",
         "bicycle",
+    )
+    assert found.concepts[0].score == pytest.approx(1.0, abs=1e-4)
+    with create_session_factory(engine)() as session:
+        concept_id = GraphStore(session).concept_ids(["/c/en/vehicle"])["/c/en/vehicle"]
+    saved = ConceptIndex.load(folder)
+    assert saved.kind == "hnsw"
+    np.testing.assert_allclose(
+        saved.reconstruct(concept_id), encoder.encode(["bicycle"])[0], atol=1e-5
     )
