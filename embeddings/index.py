@@ -39,6 +39,9 @@ METADATA_FILE = "index.json"
 # too long for a rebuild at server start; see benchmarks/RESULTS.md).
 AUTO_EXACT_LIMIT = 1_000_000
 MAX_K = 1000
+# Share of an HNSW index's concepts with replaced vectors above which each
+# replace warns that a rebuild is due (see embeddings/moved_vectors.py).
+MOVED_REBUILD_SHARE = 0.05
 # Batches smaller than this search exactly even with a prefilter: the first
 # pass saves nothing on a handful of queries.
 PREFILTER_MIN_QUERIES = 32
@@ -281,6 +284,16 @@ class ConceptIndex:
             self._stored_vectors()[rows] = vectors
             if self.kind == "hnsw":
                 self._moved.update(ids, vectors)
+                if len(self._moved) > MOVED_REBUILD_SHARE * self.count:
+                    # Each search scores the moved concepts exactly: past a
+                    # few percent of the index that costs more than the graph.
+                    logger.warning(
+                        "index_many_moved set=%s moved=%d vectors=%d "
+                        "action='conceptkg index build'",
+                        self.embedding_set,
+                        len(self._moved),
+                        self.count,
+                    )
             if self._prefilter is not None:
                 self._prefilter.replace(rows, vectors)
             if self._gpu_index is not None:
