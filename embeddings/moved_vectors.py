@@ -68,8 +68,9 @@ class MovedVectors:
         moved_ids = self.ids[candidates][best]
         # A moved concept the graph did reach has the same (exact) score
         # there; drop that copy so no concept is listed twice.
-        graph_scores = np.where(np.isin(ids, self.ids), -np.inf, scores)
-        graph_ids = np.where(np.isin(ids, self.ids), -1, ids)
+        reached = np.isin(ids, self.ids)
+        graph_scores = np.where(reached, -np.inf, scores)
+        graph_ids = np.where(reached, -1, ids)
         all_scores = np.concatenate([graph_scores, moved_scores], axis=1)
         all_ids = np.concatenate([graph_ids, moved_ids], axis=1)
         order = np.argsort(-all_scores, axis=1, kind="stable")[:, :k]

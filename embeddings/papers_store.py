@@ -283,6 +283,7 @@ class PaperStore:
             {"paper_id": int(k), "model": model, "part": int(p), "vector": v.tobytes()}
             for k, p, v in zip(keys, parts, vectors.astype("<f4"), strict=True)
         ]
+        statement = insert(PaperVector)
         if encoded_hashes is not None:
             writable = self._still_unencoded(model, encoded_hashes)
             skipped = {row["paper_id"] for row in rows} - writable
@@ -294,8 +295,6 @@ class PaperStore:
                     "changed_or_encoded",
                 )
             rows = [row for row in rows if row["paper_id"] in writable]
-        statement = insert(PaperVector)
-        if encoded_hashes is not None:
             # Two ingests that passed the check at once: the later insert
             # waits for the earlier commit and then skips its rows.
             dialect_insert = insert_for(self._session.connection())
