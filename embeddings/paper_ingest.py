@@ -6,14 +6,14 @@ The papers, their links and the new concepts of one import or one gRPC
 stream are written in one transaction, whole or not at all. Encoding comes
 after it, in batches that each commit, so a failure while encoding keeps the
 papers and what was encoded; the next ingest (of any papers, or none
-changed) encodes the rest. Until then a paper without vectors is left out of
-search (see :meth:`PaperCorpus.load`).
+changed), or the next server start, encodes the rest. Until then a paper
+without vectors is left out of search (see :meth:`PaperCorpus.load`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,7 +141,11 @@ def store_papers(
 
 
 def encode_missing(
-    sessions: sessionmaker[Session], encoder: TextEncoder, *, batch: int = _ENCODE_BATCH
+    sessions: sessionmaker[Session],
+    encoder: TextEncoder,
+    *,
+    batch: int = _ENCODE_BATCH,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
     """Encode the papers that have no vectors of this encoder yet.
 
@@ -149,6 +153,13 @@ def encode_missing(
     parts 1..n are its sentences (passages for max-sim scoring). Each batch
     of papers is read, encoded with no transaction open, and written in a
     transaction of its own.
+
+    Args:
+        sessions: the database's session factory.
+        encoder: the concept index's encoder.
+        batch: papers encoded and committed together.
+        should_stop: asked before each batch; True ends the pass there (the
+            batches written so far are kept).
 
     Returns:
         The number of vectors written.
@@ -160,6 +171,9 @@ def encode_missing(
         keys = PaperStore(session).keys_without_vectors(model)
     written = 0
     for start in range(0, len(keys), batch):
+        if should_stop is not None and should_stop():
+            logger.info("papers_encoding_stopped done=%d total=%d", start, len(keys))
+            break
         with sessions() as session:
             # A paper removed since the keys were read is left out.
             papers = PaperStore(session).papers_by_keys(keys[start : start + batch])

@@ -28,6 +28,7 @@ from service._generated.conceptkg.v1 import (
     training_pb2_grpc,
 )
 from service.index_updater import IndexUpdater
+from service.paper_resume import PaperEncodingResume
 from service.servicers.concepts import ConceptServicer, IndexState
 from service.servicers.graph import GraphServicer
 from service.servicers.papers import PaperServicer
@@ -54,6 +55,7 @@ class RunningServer:
     health: health.HealthServicer
     launcher: TrainingLauncher
     index_updater: IndexUpdater | None = None
+    paper_resume: PaperEncodingResume | None = None
 
     def stop(self, grace_s: float) -> None:
         """Report NOT_SERVING, then stop, letting requests finish within grace_s.
@@ -64,6 +66,8 @@ class RunningServer:
         self.health.enter_graceful_shutdown()
         self.server.stop(grace_s).wait()
         self.launcher.stop_all(timeout_s=max(grace_s, 10.0))
+        if self.paper_resume is not None:
+            self.paper_resume.stop()
         if self.index_updater is not None:
             self.index_updater.stop()
         logger.info("server_stopped port=%d", self.port)
@@ -85,7 +89,9 @@ def create_server(
 
     Port 0 binds a free port; the bound one is returned. Without a searcher
     the concept RPCs answer FAILED_PRECONDITION; with one, concepts that
-    graph writes add are encoded and indexed in a background thread.
+    graph writes add are encoded and indexed in a background thread, and
+    papers that an earlier ingest left without vectors are encoded in
+    another.
 
     Raises:
         RuntimeError: when the address cannot be bound.
@@ -117,11 +123,16 @@ def create_server(
     concepts_pb2_grpc.add_ConceptServiceServicer_to_server(
         ConceptServicer(sessions, settings, state), server
     )
-    papers_pb2_grpc.add_PaperServiceServicer_to_server(
-        PaperServicer(
-            sessions, settings, state, on_write=updater.notify if updater else None
-        ),
-        server,
+    papers = PaperServicer(
+        sessions, settings, state, on_write=updater.notify if updater else None
+    )
+    papers_pb2_grpc.add_PaperServiceServicer_to_server(papers, server)
+    resume = (
+        PaperEncodingResume(
+            sessions, searcher.encoder, on_encoded=papers.vectors_written
+        )
+        if searcher is not None
+        else None
     )
     sae_pb2_grpc.add_SAEServiceServicer_to_server(
         SAEServicer(sessions, settings, state), server
@@ -158,6 +169,8 @@ def create_server(
     server.start()
     if updater is not None:
         updater.start()
+    if resume is not None:
+        resume.start()
     services = (
         "",
         GRAPH_SERVICE,
@@ -175,4 +188,5 @@ def create_server(
         health=health_servicer,
         launcher=launcher,
         index_updater=updater,
+        paper_resume=resume,
     )

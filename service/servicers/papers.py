@@ -125,6 +125,11 @@ class PaperServicer(papers_pb2_grpc.PaperServiceServicer):
         self._written(created=report.concepts_created > 0)
         return convert.ingest_response(report)
 
+    def vectors_written(self) -> None:
+        """Drop the cached corpus after paper vectors were written elsewhere
+        (the corpus fingerprint counts papers and links, not vectors)."""
+        self._state.invalidate()
+
     def _written(self, *, created: bool) -> None:
         """Drop the cached corpus; index new concepts if any were made."""
         self._state.invalidate()

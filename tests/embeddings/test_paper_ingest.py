@@ -16,8 +16,10 @@ from embeddings.incremental import extend_set
 from embeddings.paper_ingest import (
     PAPERS_DATASET,
     IngestReport,
+    encode_missing,
     ingest_papers,
     model_name,
+    store_papers,
 )
 from embeddings.paper_models import PaperConcept, PaperVector
 from embeddings.paper_records import PaperInput, read_jsonl
@@ -197,6 +199,31 @@ def test_ingest_keeps_papers_when_encoding_fails_and_resumes(tiny: Tiny) -> None
 
     assert (again.inserted, again.unchanged, again.links) == (0, 4, 0)
     assert again.vectors == 2 * 3
+    assert _papers_with_vectors(sessions) == 4
+
+
+def test_encoding_pass_stops_between_batches_and_keeps_what_it_wrote(
+    tiny: Tiny,
+) -> None:
+    sessions, linker = tiny
+    with sessions.begin() as session:
+        store_papers(session, TINY_PAPERS, linker)
+    asked: list[int] = []
+
+    def stop_after_one_batch() -> bool:
+        asked.append(_papers_with_vectors(sessions))
+        return len(asked) > 1
+
+    written = encode_missing(
+        sessions,
+        linker.searcher.encoder,
+        batch=2,
+        should_stop=stop_after_one_batch,
+    )
+
+    assert asked == [0, 2]
+    assert written == 2 * 3 and _papers_with_vectors(sessions) == 2
+    assert encode_missing(sessions, linker.searcher.encoder, batch=2) == 2 * 3
     assert _papers_with_vectors(sessions) == 4
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
+import numpy as np
 import pytest
 from sqlalchemy import Engine
 
+from embeddings.concept_linker import ConceptLinker
 from embeddings.encoders import TextEncoder
+from embeddings.paper_ingest import store_papers
 from embeddings.paper_records import PaperInput
+from graph.db import create_session_factory
 from service._generated.conceptkg.v1 import papers_pb2 as pb
 from service.client import ConceptKGClient
 from service.server import PAPER_SERVICE, RunningServer, create_server
@@ -215,6 +220,45 @@ def test_ingested_concepts_become_searchable_concepts(loaded: Served) -> None:
     found = client.search_concepts("sparse autoencoder", k=1, plain=True)
 
     assert found.concepts[0].uri == "/c/en/sparse_autoencoder"
+
+
+class _GatedEncoder(MemoEncoder):
+    """The memo encoder, holding back paper texts until ``gate`` is set
+    (queries, a single text each, pass at once)."""
+
+    def __init__(self, encoder: TextEncoder) -> None:
+        super().__init__(encoder)
+        self.gate = threading.Event()
+        self._papers = {paper.text for paper in TINY_PAPERS}
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[override]
+        if self._papers.intersection(texts):
+            assert self.gate.wait(60), "the test never opened the gate"
+        return super().encode(texts)
+
+
+def test_papers_left_without_vectors_are_encoded_at_start(
+    engine: Engine, encoder: TextEncoder, tmp_path: Path
+) -> None:
+    gated = _GatedEncoder(encoder)
+    searcher = tiny_searcher(engine, gated, tmp_path / "index")
+    # As an ingest that stopped after its papers committed, before encoding.
+    with create_session_factory(engine).begin() as session:
+        store_papers(session, TINY_PAPERS, ConceptLinker(searcher))
+    running = create_server(make_settings(), engine, searcher)
+    try:
+        assert running.paper_resume is not None
+        with ConceptKGClient(f"127.0.0.1:{running.port}", timeout_s=60) as client:
+            before = client.search_papers("kitten", k=4).hits
+            gated.gate.set()
+            assert running.paper_resume.wait_idle(60)
+            after = client.search_papers("kitten", k=4).hits
+    finally:
+        running.stop(0)
+
+    assert before == []
+    assert after[0].paper.id == "t1"
+    assert {hit.paper.id for hit in after} == {"t1", "t2", "t3", "t4"}
 
 
 def test_paper_service_reports_serving(served: Served) -> None:
