@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import string
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ class TextEncoder:
             str(path), device=device, local_files_only=True
         )
         self._batch_size = batch_size
+        self._skipped_ids: np.ndarray | None = None
         self.model_path = path
         dim = self._model.get_embedding_dimension()
         if dim is None:
@@ -77,11 +79,7 @@ class TextEncoder:
         Raises:
             InvalidVectors: the batch is empty or holds an empty text.
         """
-        if len(texts) == 0:
-            raise InvalidVectors("texts", "the batch is empty")
-        for position, text in enumerate(texts):
-            if not isinstance(text, str) or not text.strip():
-                raise InvalidVectors("texts", f"text {position} is empty")
+        self._check_texts(texts)
         vectors = self._model.encode(
             list(texts),
             batch_size=self._batch_size,
@@ -90,3 +88,62 @@ class TextEncoder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    @staticmethod
+    def _check_texts(texts: Sequence[str]) -> None:
+        if len(texts) == 0:
+            raise InvalidVectors("texts", "the batch is empty")
+        for position, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise InvalidVectors("texts", f"text {position} is empty")
+
+    def encode_tokens(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Encode texts into unit vectors and per-wordpiece vectors.
+
+        One forward pass gives both: the pooled vector of each text (as
+        :meth:`encode` gives it) and the last layer's vector of each of its
+        wordpieces, special and punctuation-only wordpieces left out.
+
+        Returns:
+            (float32 (len(texts), dim) unit vectors, one (wordpiece ids
+            int64 (m,), float32 vectors (m, dim)) pair per text).
+
+        Raises:
+            InvalidVectors: the batch is empty or holds an empty text.
+        """
+        self._check_texts(texts)
+        outputs = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            output_value=None,
+            show_progress_bar=False,
+        )
+        skipped = self._skipped()
+        pooled: list[np.ndarray] = []
+        tokens: list[tuple[np.ndarray, np.ndarray]] = []
+        for output in outputs:
+            pooled.append(output["sentence_embedding"].float().cpu().numpy())
+            real = output["attention_mask"].bool().cpu().numpy()
+            ids = output["input_ids"].cpu().numpy()[real].astype(np.int64)
+            vectors = output["token_embeddings"].float().cpu().numpy()[real]
+            keep = ~skipped[ids]
+            tokens.append((ids[keep], np.ascontiguousarray(vectors[keep])))
+        vectors = np.stack(pooled).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors, tokens
+
+    def _skipped(self) -> np.ndarray:
+        """Boolean by wordpiece id: special tokens and punctuation-only pieces."""
+        if self._skipped_ids is None:
+            tokenizer = self._model.tokenizer
+            vocabulary = tokenizer.get_vocab()
+            skipped = np.zeros(max(vocabulary.values()) + 1, dtype=bool)
+            for piece, token_id in vocabulary.items():
+                bare = piece.removeprefix("##")
+                if bare and all(char in string.punctuation for char in bare):
+                    skipped[token_id] = True
+            skipped[list(tokenizer.all_special_ids)] = True
+            self._skipped_ids = skipped
+        return self._skipped_ids

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from embeddings.lexical import LexicalIndex
 from embeddings.paper_records import PaperInput, PaperRecord
 from embeddings.papers_store import PaperStore
+from embeddings.token_vectors import wordpiece_idf
 from graph.errors import InvalidQuery
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,11 @@ class PaperCorpus:
         concept_ids: int64 (c,), the concept id of each column.
         idf: float32 (c,), ln(1 + n / df) of each column.
         lexical: BM25 over title plus abstract.
+        model: the encoder model whose vectors were loaded ("" when built
+            from arrays).
+        wordpiece_idf: idf of each wordpiece id over the papers that have
+            wordpiece vectors (weights of a query's wordpieces in MaxSim).
+        wordpiece_papers: how many papers have wordpiece vectors.
     """
 
     def __init__(
@@ -94,8 +100,13 @@ class PaperCorpus:
         *,
         bm25_k1: float = 1.5,
         bm25_b: float = 0.75,
+        model: str = "",
+        wordpieces: tuple[dict[int, int], int] = ({}, 0),
     ) -> None:
         self.papers = papers
+        self.model = model
+        self.wordpiece_idf = wordpiece_idf(*wordpieces)
+        self.wordpiece_papers = wordpieces[1]
         self.row_of_key = {paper.key: row for row, paper in enumerate(papers)}
         self.row_of_id = {paper.id: row for row, paper in enumerate(papers)}
         self.doc_vectors = doc_vectors
@@ -162,12 +173,15 @@ class PaperCorpus:
             (link_keys[linked], link_concepts[linked], link_weights[linked]),
             bm25_k1=bm25_k1,
             bm25_b=bm25_b,
+            model=model,
+            wordpieces=store.wordpiece_frequencies(model),
         )
         logger.info(
-            "paper_corpus_loaded papers=%d parts=%d concepts=%d",
+            "paper_corpus_loaded papers=%d parts=%d concepts=%d wordpiece_papers=%d",
             corpus.size,
             len(corpus.part_vectors),
             len(corpus.concept_ids),
+            corpus.wordpiece_papers,
         )
         return corpus
 

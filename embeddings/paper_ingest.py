@@ -24,6 +24,7 @@ from embeddings.encoders import TextEncoder
 from embeddings.paper_records import PaperInput, PaperRecord
 from embeddings.papers_store import LinkRow, PaperStore
 from embeddings.phrases import extract_phrases, sentences
+from embeddings.token_vectors import TokenVectors
 from graph.records import ConceptInput, EdgeInput
 from graph.store import GraphStore
 
@@ -149,8 +150,9 @@ def encode_missing(
 ) -> int:
     """Encode the papers that have no vectors of this encoder yet.
 
-    Part 0 is title plus abstract; when the abstract has several sentences,
-    parts 1..n are its sentences (passages for max-sim scoring). Each batch
+    Part 0 is title plus abstract, stored with its wordpiece vectors (for
+    late interaction); when the abstract has several sentences, parts 1..n
+    are its sentences (passages for max-sim scoring). Each batch
     of papers is read, encoded with no transaction open, and written in a
     transaction of its own.
 
@@ -180,19 +182,18 @@ def encode_missing(
         if not papers:
             continue
         # Encoded outside any transaction; written in one of its own.
-        owners, parts, texts = _parts(papers)
-        vectors = encoder.encode(texts)
+        owners, parts, vectors, tokens = _encode(encoder, papers)
         # A concurrent ingest may have changed or encoded some of these papers
         # meanwhile; write_vectors leaves those alone.
         hashes = {paper.key: paper.content_hash for paper in papers}
         with sessions.begin() as session:
             written += PaperStore(session).write_vectors(
-                model, owners, parts, vectors, encoded_hashes=hashes
+                model, owners, parts, vectors, tokens=tokens, encoded_hashes=hashes
             )
         logger.info(
             "papers_encoded papers=%d vectors=%d done=%d total=%d",
             len(papers),
-            len(texts),
+            len(vectors),
             min(start + batch, len(keys)),
             len(keys),
         )
@@ -200,21 +201,43 @@ def encode_missing(
 
 
 def _parts(papers: list[PaperRecord]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Paper keys, part numbers and texts of the parts after part 0: the
+    sentences of each abstract that has several."""
     owners: list[int] = []
     parts: list[int] = []
     texts: list[str] = []
     for paper in papers:
-        whole = PaperInput(paper.id, paper.title, paper.abstract).text
         pieces = sentences(paper.abstract)
-        owners.append(paper.key)
-        parts.append(0)
-        texts.append(whole)
         if len(pieces) > 1:
             for number, sentence in enumerate(pieces, start=1):
                 owners.append(paper.key)
                 parts.append(number)
                 texts.append(sentence)
     return np.array(owners, dtype=np.int64), np.array(parts, dtype=np.int64), texts
+
+
+def _encode(
+    encoder: TextEncoder, papers: list[PaperRecord]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, TokenVectors]]:
+    """Every part of the papers encoded: (keys, parts, unit vectors) and the
+    wordpiece vectors of each paper's whole text."""
+    wholes = [PaperInput(p.id, p.title, p.abstract).text for p in papers]
+    whole_vectors, pieces = encoder.encode_tokens(wholes)
+    tokens = {
+        paper.key: TokenVectors.quantize(ids, vectors)
+        for paper, (ids, vectors) in zip(papers, pieces, strict=True)
+    }
+    owners, parts, texts = _parts(papers)
+    keys = np.array([paper.key for paper in papers], dtype=np.int64)
+    if texts:
+        sentence_vectors = encoder.encode(texts)
+        return (
+            np.concatenate([keys, owners]),
+            np.concatenate([np.zeros(len(keys), dtype=np.int64), parts]),
+            np.concatenate([whole_vectors, sentence_vectors]),
+            tokens,
+        )
+    return keys, np.zeros(len(keys), dtype=np.int64), whole_vectors, tokens
 
 
 def _create_concepts(session: Session, linked: LinkResult) -> tuple[int, int]:

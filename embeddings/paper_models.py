@@ -90,3 +90,25 @@ class PaperVector(Base):
     model: Mapped[str] = mapped_column(Text, primary_key=True)
     part: Mapped[int] = mapped_column(Integer, primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PaperTokenVectors(Base):
+    """The wordpiece vectors of a paper's whole text (part 0) for late
+    interaction, as the blobs of :class:`embeddings.token_vectors.TokenVectors`:
+    int32 wordpiece ids, int8 codes (n x dim) and float32 scales.
+
+    Written in the same transaction as the paper's parts, so a paper that
+    has this row is fully encoded with ``model``. ``token_ids`` comes first
+    so that reading it alone (the corpus's wordpiece frequencies) does not
+    read the codes.
+    """
+
+    __tablename__ = "paper_token_vectors"
+
+    paper_id: Mapped[int] = mapped_column(
+        BigKey, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(Text, primary_key=True)
+    token_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    codes: Mapped[bytes] = mapped_column(LargeBinary)
+    scales: Mapped[bytes] = mapped_column(LargeBinary)

@@ -8,14 +8,19 @@ relation and direction. A paper's concept score is the cosine between the
 query's expanded concept weights and the paper's tf-idf concept weights. A fifth
 signal is pseudo-relevance feedback: the cosine to the query vector moved toward
 the mean vector of the papers that dense and BM25 agree on most. The signals
-are z-scored over the corpus and summed with tuned weights; each hit
-names the concepts that matched and how (direct, or through which edge).
+are z-scored over the corpus and summed with tuned weights. The best
+candidates of that sum are then re-ranked with late interaction: the
+idf-weighted MaxSim of the query's wordpiece vectors against each paper's
+(see :mod:`embeddings.token_vectors`), z-scored over the candidates and
+added with its own weight. Each hit names the concepts that matched and how
+(direct, or through which edge).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +29,9 @@ from sqlalchemy.orm import Session
 from embeddings.concept_linker import ConceptLinker
 from embeddings.paper_corpus import PaperCorpus, PaperFilters
 from embeddings.paper_records import PaperRecord
+from embeddings.papers_store import PaperStore
 from embeddings.phrases import extract_phrases
+from embeddings.token_vectors import maxsim_scores, query_weights
 from graph.expansion import one_hop
 from graph.store import GraphStore
 
@@ -42,6 +49,8 @@ DEFAULT_DECAY: dict[tuple[str, str], float] = {
     ("/r/RelatedTo", "in"): 0.5,
 }
 SIGNALS = ("dense", "passage", "bm25", "concept", "feedback")
+# The re-ranking signal: scored for the candidates only, not the corpus.
+LATE_INTERACTION = "late_interaction"
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,8 @@ class RankConfig:
     benchmarks/paper_search.py and benchmarks/RESULTS.md).
 
     Attributes:
-        weights: weight of ``dense``, ``passage``, ``bm25`` and ``concept``.
+        weights: weight of each signal of ``SIGNALS`` and of
+            ``late_interaction`` (0 turns re-ranking off).
         decay: expansion factor per (relation, direction); relations not
             listed are not expanded.
         max_hops_per_concept: most neighbours one query concept expands to.
@@ -61,6 +71,8 @@ class RankConfig:
             query vector.
         bm25_k1, bm25_b: BM25 parameters of the corpus the searcher is
             built on (see :meth:`PaperCorpus.load`).
+        rerank_candidates: the best papers of the first fusion that late
+            interaction re-ranks (at least k of a search).
     """
 
     weights: dict[str, float] = field(
@@ -70,6 +82,7 @@ class RankConfig:
             "bm25": 1.0,
             "concept": 0.05,
             "feedback": 0.2,
+            LATE_INTERACTION: 1.0,
         }
     )
     decay: dict[tuple[str, str], float] = field(
@@ -79,6 +92,7 @@ class RankConfig:
     feedback_papers: int = 3
     bm25_k1: float = 1.5
     bm25_b: float = 0.4
+    rerank_candidates: int = 100
 
 
 @dataclass(frozen=True)
@@ -210,7 +224,7 @@ class PaperSearcher:
         signals = self.signals(session, query)
         fused = fuse(signals.scores, self.config.weights)
         mask = self.corpus.mask(filters or PaperFilters())
-        rows = top_rows(fused, k, mask)
+        rows, late = self._rerank(session, query, fused, k, mask)
         names = GraphStore(session).concepts_by_ids(
             {int(self.corpus.concept_ids[col]) for col in signals.concepts}
             | {e.source for e in signals.concepts.values()}
@@ -219,8 +233,11 @@ class PaperSearcher:
         hits = [
             PaperHit(
                 paper=self.corpus.papers[row],
-                score=float(fused[row]),
-                signals={name: float(signals.scores[name][row]) for name in SIGNALS},
+                score=late[row][0] if row in late else float(fused[row]),
+                signals={
+                    **{name: float(signals.scores[name][row]) for name in SIGNALS},
+                    **({LATE_INTERACTION: late[row][1]} if row in late else {}),
+                },
                 matches=self._matches(row, signals.concepts, names),
             )
             for row in rows
@@ -240,6 +257,49 @@ class PaperSearcher:
         ]
         named.sort(key=lambda match: (-match.contribution, match.uri))
         return PaperResults(hits, named)
+
+    def late_interaction(
+        self, session: Session, query: str, rows: Sequence[int]
+    ) -> np.ndarray:
+        """Idf-weighted MaxSim of the query against the papers of ``rows``,
+        float32 (len(rows),); NaN for a paper without wordpiece vectors, and
+        for all when the query keeps no wordpiece."""
+        corpus = self.corpus
+        _, pieces = self.linker.searcher.encoder.encode_tokens([query])
+        ids, vectors = pieces[0]
+        if len(ids) == 0 or not len(rows):
+            return np.full(len(rows), np.nan, dtype=np.float32)
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        weights = query_weights(ids, corpus.wordpiece_idf, corpus.wordpiece_papers)
+        keys = [corpus.papers[row].key for row in rows]
+        dim = corpus.doc_vectors.shape[1]
+        stored = PaperStore(session).token_vectors(corpus.model, keys, dim)
+        return maxsim_scores(unit, weights, [stored.get(key) for key in keys])
+
+    def _rerank(
+        self,
+        session: Session,
+        query: str,
+        fused: np.ndarray,
+        k: int,
+        mask: np.ndarray | None,
+    ) -> tuple[list[int], dict[int, tuple[float, float]]]:
+        """The k best rows after late interaction re-ranks the best
+        candidates of ``fused``, and for each re-ranked row its final score
+        and MaxSim score."""
+        weight = self.config.weights.get(LATE_INTERACTION, 0.0)
+        if not weight or self.corpus.wordpiece_papers == 0:
+            return top_rows(fused, k, mask), {}
+        candidates = top_rows(fused, max(k, self.config.rerank_candidates), mask)
+        late = self.late_interaction(session, query, candidates)
+        final = fused[candidates] + weight * candidate_zscores(late)
+        order = sorted(range(len(candidates)), key=lambda i: (-final[i], candidates[i]))
+        found = {
+            candidates[i]: (float(final[i]), float(late[i]))
+            for i in order[:k]
+            if np.isfinite(late[i])
+        }
+        return [candidates[i] for i in order[:k]], found
 
     def similar(
         self, session: Session, query: str | PaperRecord, k: int
@@ -375,6 +435,19 @@ def fuse(scores: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray
         size = len(next(iter(scores.values())))
         return np.zeros(size, dtype=np.float32)
     return total.astype(np.float32)
+
+
+def candidate_zscores(values: np.ndarray) -> np.ndarray:
+    """Z-scores over the finite values, float32; NaN (not scored) and a
+    constant signal give 0, so they leave the first fusion's order alone."""
+    finite = np.isfinite(values)
+    result = np.zeros(len(values), dtype=np.float32)
+    if finite.sum() < 2:
+        return result
+    spread = float(values[finite].std())
+    if spread > 0:
+        result[finite] = (values[finite] - values[finite].mean()) / spread
+    return result
 
 
 def rank_fusion(scores: list[np.ndarray], k: int = 60) -> np.ndarray:

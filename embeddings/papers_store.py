@@ -12,8 +12,14 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from embeddings.paper_errors import PaperNotFound
-from embeddings.paper_models import Paper, PaperConcept, PaperVector
+from embeddings.paper_models import (
+    Paper,
+    PaperConcept,
+    PaperTokenVectors,
+    PaperVector,
+)
 from embeddings.paper_records import PaperConceptRecord, PaperInput, PaperRecord
+from embeddings.token_vectors import TokenVectors
 from graph.models import Concept
 from graph.writer import chunks, insert_for
 
@@ -21,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 _IN_CHUNK = 2000
 _READ_CHUNK = 20000
+# Wordpiece rows are about 100 kB each; insert them a few at a time.
+_TOKEN_CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,9 @@ class PaperStore:
             )
             self._session.execute(
                 delete(PaperVector).where(PaperVector.paper_id.in_(chunk))
+            )
+            self._session.execute(
+                delete(PaperTokenVectors).where(PaperTokenVectors.paper_id.in_(chunk))
             )
         for paper in papers:
             values = _paper_values(paper)
@@ -235,9 +246,14 @@ class PaperStore:
     # Vectors ----------------------------------------------------------------
 
     def keys_without_vectors(self, model: str) -> list[int]:
-        """Keys of papers that have no vectors of ``model`` yet, ascending."""
-        stored = select(PaperVector.paper_id).where(
-            PaperVector.model == model, PaperVector.paper_id == Paper.id
+        """Keys of papers not fully encoded with ``model`` yet, ascending.
+
+        A paper is fully encoded once it has its wordpiece vectors, which
+        are written with its parts; a paper with parts but no wordpiece
+        vectors (stored before they existed) is listed too.
+        """
+        stored = select(PaperTokenVectors.paper_id).where(
+            PaperTokenVectors.model == model, PaperTokenVectors.paper_id == Paper.id
         )
         return list(
             self._session.scalars(
@@ -260,30 +276,41 @@ class PaperStore:
         parts: np.ndarray,
         vectors: np.ndarray,
         *,
+        tokens: Mapping[int, TokenVectors],
         encoded_hashes: Mapping[int, str] | None = None,
     ) -> int:
-        """Store encoded parts of papers.
+        """Store the encoded parts and wordpiece vectors of papers.
 
         With ``encoded_hashes`` (paper key -> content hash of the text that
-        was encoded) the parts of a paper are written only if it still has
-        that hash and no vectors of ``model`` yet: a paper changed or
-        encoded by a concurrent ingest since it was read is left alone.
+        was encoded) a paper is written only if it still has that hash and
+        is not fully encoded with ``model`` yet: a paper changed or encoded
+        by a concurrent ingest since it was read is left alone. Parts that
+        exist already (a paper stored before wordpiece vectors) are kept.
 
         Args:
             model: the encoder's model name.
             keys: int64 paper keys, shape (n,).
             parts: int part numbers (0 = whole text), shape (n,).
             vectors: float32 unit vectors, shape (n, dim).
+            tokens: the wordpiece vectors of each paper among ``keys``.
             encoded_hashes: see above; None writes every row.
 
         Returns:
-            The number of vectors written.
+            The number of part vectors written.
+
+        Raises:
+            ValueError: a paper among ``keys`` has no wordpiece vectors.
         """
+        lacking = {int(k) for k in keys} - set(tokens)
+        if lacking:
+            raise ValueError(f"papers {sorted(lacking)} have no wordpiece vectors")
         rows = [
             {"paper_id": int(k), "model": model, "part": int(p), "vector": v.tobytes()}
             for k, p, v in zip(keys, parts, vectors.astype("<f4"), strict=True)
         ]
-        statement = insert(PaperVector)
+        writable = {row["paper_id"] for row in rows}
+        parts_statement = insert(PaperVector)
+        tokens_statement = insert(PaperTokenVectors)
         if encoded_hashes is not None:
             writable = self._still_unencoded(model, encoded_hashes)
             skipped = {row["paper_id"] for row in rows} - writable
@@ -298,17 +325,24 @@ class PaperStore:
             # Two ingests that passed the check at once: the later insert
             # waits for the earlier commit and then skips its rows.
             dialect_insert = insert_for(self._session.connection())
-            statement = dialect_insert(PaperVector).on_conflict_do_nothing(
+            parts_statement = dialect_insert(PaperVector).on_conflict_do_nothing(
                 index_elements=["paper_id", "model", "part"]
             )
+            tokens_statement = dialect_insert(PaperTokenVectors).on_conflict_do_nothing(
+                index_elements=["paper_id", "model"]
+            )
         for chunk in chunks(rows, _IN_CHUNK):
-            self._session.execute(statement, chunk)
+            self._session.execute(parts_statement, chunk)
+        token_rows = [_token_row(key, model, tokens[key]) for key in sorted(writable)]
+        for chunk in chunks(token_rows, _TOKEN_CHUNK):
+            self._session.execute(tokens_statement, chunk)
         return len(rows)
 
     def _still_unencoded(
         self, model: str, encoded_hashes: Mapping[int, str]
     ) -> set[int]:
-        """Keys among ``encoded_hashes`` whose paper has that hash and no vectors."""
+        """Keys among ``encoded_hashes`` whose paper has that hash and is not
+        fully encoded (has no wordpiece vectors of ``model``)."""
         current: dict[int, str] = {}
         encoded: set[int] = set()
         for chunk in chunks(sorted(encoded_hashes), _IN_CHUNK):
@@ -318,9 +352,10 @@ class PaperStore:
             current.update({key: digest for key, digest in rows})
             encoded.update(
                 self._session.scalars(
-                    select(PaperVector.paper_id)
-                    .where(PaperVector.model == model, PaperVector.paper_id.in_(chunk))
-                    .distinct()
+                    select(PaperTokenVectors.paper_id).where(
+                        PaperTokenVectors.model == model,
+                        PaperTokenVectors.paper_id.in_(chunk),
+                    )
                 )
             )
         return {
@@ -328,6 +363,52 @@ class PaperStore:
             for key, digest in encoded_hashes.items()
             if current.get(key) == digest and key not in encoded
         }
+
+    def token_vectors(
+        self, model: str, keys: Sequence[int], dim: int
+    ) -> dict[int, TokenVectors]:
+        """The wordpiece vectors of ``model`` of the given papers (those that
+        have none are left out)."""
+        found: dict[int, TokenVectors] = {}
+        for chunk in chunks(sorted(set(keys)), _IN_CHUNK):
+            rows = self._session.execute(
+                select(
+                    PaperTokenVectors.paper_id,
+                    PaperTokenVectors.token_ids,
+                    PaperTokenVectors.codes,
+                    PaperTokenVectors.scales,
+                ).where(
+                    PaperTokenVectors.model == model,
+                    PaperTokenVectors.paper_id.in_(chunk),
+                )
+            )
+            for key, ids, codes, scales in rows:
+                found[int(key)] = TokenVectors.from_bytes(ids, codes, scales, dim)
+        return found
+
+    def wordpiece_frequencies(self, model: str) -> tuple[dict[int, int], int]:
+        """In how many papers each wordpiece id occurs (papers with wordpiece
+        vectors of ``model``), and how many such papers there are."""
+        distinct: list[np.ndarray] = []
+        last = -1
+        while True:
+            rows = self._session.execute(
+                select(PaperTokenVectors.paper_id, PaperTokenVectors.token_ids)
+                .where(PaperTokenVectors.model == model)
+                .where(PaperTokenVectors.paper_id > last)
+                .order_by(PaperTokenVectors.paper_id)
+                .limit(_READ_CHUNK)
+            ).all()
+            if not rows:
+                break
+            distinct.extend(
+                np.unique(np.frombuffer(blob, dtype="<i4")) for _, blob in rows
+            )
+            last = int(rows[-1][0])
+        if not distinct:
+            return {}, 0
+        tokens, counts = np.unique(np.concatenate(distinct), return_counts=True)
+        return dict(zip(tokens.tolist(), counts.tolist(), strict=True)), len(distinct)
 
     def load_vectors(self, model: str, dim: int) -> tuple[np.ndarray, ...]:
         """Every stored vector of ``model``, by paper key then part.
@@ -363,6 +444,17 @@ class PaperStore:
             np.array(parts, dtype=np.int64),
             vectors.astype(np.float32),
         )
+
+
+def _token_row(key: int, model: str, tokens: TokenVectors) -> dict[str, object]:
+    ids, codes, scales = tokens.to_bytes()
+    return {
+        "paper_id": key,
+        "model": model,
+        "token_ids": ids,
+        "codes": codes,
+        "scales": scales,
+    }
 
 
 def _paper_values(paper: PaperInput) -> dict[str, object]:

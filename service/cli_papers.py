@@ -159,9 +159,10 @@ def _hits_text(hits: list[pb.PaperHit]) -> list[str]:
     for rank, hit in enumerate(hits, start=1):
         year = f" ({hit.paper.year})" if hit.paper.year else ""
         lines.append(f"{rank:2d}. {hit.paper.id}  {hit.paper.title}{year}")
+        late = f"  late {hit.late_interaction:.2f}" if hit.late_interaction else ""
         lines.append(
             f"    score {hit.score:.3f}  dense {hit.dense:.3f}  passage "
-            f"{hit.passage:.3f}  bm25 {hit.bm25:.2f}  concept {hit.concept:.3f}"
+            f"{hit.passage:.3f}  bm25 {hit.bm25:.2f}  concept {hit.concept:.3f}{late}"
         )
         if hit.matches:
             lines.append("    concepts: " + ", ".join(_how(m) for m in hit.matches[:5]))

@@ -6,7 +6,7 @@ from typing import Any
 
 from embeddings.paper_ingest import IngestReport
 from embeddings.paper_records import PaperConceptRecord, PaperRecord
-from embeddings.paper_search import ConceptMatch, PaperHit
+from embeddings.paper_search import LATE_INTERACTION, ConceptMatch, PaperHit
 from service._generated.conceptkg.v1 import papers_pb2 as pb
 
 
@@ -56,6 +56,7 @@ def hit_message(hit: PaperHit) -> pb.PaperHit:
         bm25=hit.signals.get("bm25", 0.0),
         concept=hit.signals.get("concept", 0.0),
         feedback=hit.signals.get("feedback", 0.0),
+        late_interaction=hit.signals.get(LATE_INTERACTION, 0.0),
         matches=[match_message(m) for m in hit.matches],
     )
 

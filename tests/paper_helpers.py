@@ -65,6 +65,7 @@ TINY_PAPERS = [
 
 # Vectors of every text the tests encoded, shared by all MemoEncoders.
 _MEMO: dict[str, np.ndarray] = {}
+_TOKEN_MEMO: dict[str, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
 
 
 class MemoEncoder(TextEncoder):
@@ -84,6 +85,17 @@ class MemoEncoder(TextEncoder):
             for text, vector in zip(missing, self._inner.encode(missing), strict=True):
                 self._memo[text] = vector
         return np.stack([self._memo[t] for t in texts])
+
+    def encode_tokens(  # type: ignore[override]
+        self, texts: list[str]
+    ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        missing = sorted({t for t in texts if t not in _TOKEN_MEMO})
+        if missing:
+            vectors, tokens = self._inner.encode_tokens(missing)
+            for text, vector, pieces in zip(missing, vectors, tokens, strict=True):
+                _TOKEN_MEMO[text] = (vector, pieces)
+        found = [_TOKEN_MEMO[t] for t in texts]
+        return np.stack([vector for vector, _ in found]), [p for _, p in found]
 
 
 def tiny_searcher(

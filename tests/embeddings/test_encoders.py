@@ -47,3 +47,24 @@ def test_encoder_missing_model_folder_raises_model_not_found(tmp_path: Path) -> 
 
     with pytest.raises(ModelNotFound, match="no-model"):
         TextEncoder(missing)
+
+
+def test_encode_tokens_gives_the_pooled_vector_and_content_wordpieces(
+    encoder: TextEncoder,
+) -> None:
+    texts = ["Metformin lowers risk (in mice).", "A dog."]
+
+    vectors, tokens = encoder.encode_tokens(texts)
+
+    np.testing.assert_allclose(vectors, encoder.encode(texts), atol=1e-5)
+    tokenizer = encoder._model.tokenizer
+    pieces = [tokenizer.convert_ids_to_tokens(ids.tolist()) for ids, _ in tokens]
+    assert pieces[1] == ["a", "dog"]
+    assert "(" not in pieces[0] and "[CLS]" not in pieces[0] and "." not in pieces[0]
+    assert tokens[0][1].shape == (len(pieces[0]), encoder.dim)
+    assert tokens[0][1].dtype == np.float32
+
+
+def test_encode_tokens_of_an_empty_text_raises(encoder: TextEncoder) -> None:
+    with pytest.raises(InvalidVectors, match="text 1 is empty"):
+        encoder.encode_tokens(["a", " "])

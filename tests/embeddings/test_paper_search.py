@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from embeddings.encoders import TextEncoder
 from embeddings.paper_corpus import PaperCorpus, PaperFilters
 from embeddings.paper_ingest import ingest_papers, model_name
+from embeddings.paper_models import PaperTokenVectors
 from embeddings.paper_search import PaperSearcher, RankConfig, fuse, top_rows
 from graph.db import create_session_factory
 from graph.errors import InvalidQuery
@@ -149,3 +150,49 @@ def test_top_rows_masked_and_tied_rows_keep_order() -> None:
     assert top_rows(scores, 3) == [1, 2, 3]
     assert top_rows(scores, 3, np.array([True, False, True, False])) == [2, 0]
     assert top_rows(scores, 0) == []
+
+
+def test_late_interaction_alone_ranks_the_paper_sharing_the_rare_words(
+    searcher: tuple[PaperSearcher, Session],
+) -> None:
+    papers, session = searcher
+    only_late = RankConfig(weights={"late_interaction": 1.0})
+    late = PaperSearcher(papers.corpus, papers.linker, only_late)
+
+    hits = late.search(session, "crash frames", 4).hits
+
+    assert hits[0].paper.id == "t2"
+    assert all("late_interaction" in hit.signals for hit in hits)
+    assert hits[0].signals["late_interaction"] > hits[1].signals["late_interaction"]
+    assert [hit.score for hit in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_without_its_weight_late_interaction_is_not_scored(
+    searcher: tuple[PaperSearcher, Session],
+) -> None:
+    papers, session = searcher
+    weights = {**RankConfig().weights, "late_interaction": 0.0}
+    plain = PaperSearcher(papers.corpus, papers.linker, RankConfig(weights=weights))
+
+    hits = plain.search(session, "crash frames", 2).hits
+
+    assert hits[0].paper.id == "t2"
+    assert "late_interaction" not in hits[0].signals
+
+
+def test_late_interaction_of_a_paper_without_wordpieces_is_nan(
+    searcher: tuple[PaperSearcher, Session],
+) -> None:
+    papers, session = searcher
+    corpus = papers.corpus
+    rows = [corpus.row_of_id["t1"], corpus.row_of_id["t2"]]
+    session.execute(
+        PaperTokenVectors.__table__.delete().where(
+            PaperTokenVectors.paper_id == corpus.papers[rows[0]].key
+        )
+    )
+
+    scores = papers.late_interaction(session, "kitten shelters", rows)
+
+    assert np.isnan(scores[0]) and np.isfinite(scores[1])
+    assert corpus.wordpiece_papers == 4

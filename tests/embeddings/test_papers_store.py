@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from embeddings.paper_errors import PaperNotFound
+from embeddings.paper_models import PaperTokenVectors
 from embeddings.paper_records import PaperInput
 from embeddings.papers_store import LinkRow, PaperStore
+from embeddings.token_vectors import TokenVectors
 from graph.store import GraphStore
 
 PAPERS = [
@@ -18,6 +20,15 @@ PAPERS = [
     PaperInput("b", "Dogs", "About dogs.", authors=("Ada",)),
     PaperInput("c", "Pets", "About pets.", venue="Pets"),
 ]
+
+
+def _tokens(keys: object, dim: int = 4) -> dict[int, TokenVectors]:
+    """Two wordpieces (ids key and 7) for each paper key."""
+    rng = np.random.default_rng(3)
+    return {
+        int(key): TokenVectors.quantize(np.array([int(key), 7]), rng.random((2, dim)))
+        for key in set(np.asarray(keys).tolist())
+    }
 
 
 def _linked(session: Session) -> tuple[PaperStore, dict[str, int], dict[str, int]]:
@@ -85,14 +96,20 @@ def test_papers_for_concept_heaviest_link_first(session: Session) -> None:
 
 def test_changed_paper_loses_its_links_and_vectors(session: Session) -> None:
     store, keys, _ = _linked(session)
+    owners = np.array([keys["a"]] * 2)
     store.write_vectors(
-        "m", np.array([keys["a"]] * 2), np.array([0, 1]), np.eye(2, 4, dtype=np.float32)
+        "m",
+        owners,
+        np.array([0, 1]),
+        np.eye(2, 4, dtype=np.float32),
+        tokens=_tokens(owners),
     )
 
     store.upsert([PaperInput("a", "Cats", "New text.")])
 
     assert store.concepts_of(keys["a"], limit=10) == []
     assert store.keys_without_vectors("m") == sorted(keys.values())
+    assert store.token_vectors("m", [keys["a"]], 4) == {}
 
 
 def test_vectors_round_trip_by_key_and_part(session: Session) -> None:
@@ -101,7 +118,9 @@ def test_vectors_round_trip_by_key_and_part(session: Session) -> None:
     vectors = np.random.default_rng(0).random((3, 4)).astype(np.float32)
     owners = np.array([keys["b"], keys["a"], keys["b"]])
 
-    store.write_vectors("m", owners, np.array([1, 0, 0]), vectors)
+    store.write_vectors(
+        "m", owners, np.array([1, 0, 0]), vectors, tokens=_tokens(owners)
+    )
     loaded_keys, parts, loaded = store.load_vectors("m", 4)
 
     assert loaded_keys.tolist() == [keys["a"], keys["b"], keys["b"]]
@@ -120,15 +139,21 @@ def test_vectors_are_not_written_for_a_paper_changed_or_encoded_since_read(
     # Since the copies were read, "a" changed and "b" got vectors elsewhere.
     store.upsert([PaperInput("a", "Cats", "New text.")])
     store.write_vectors(
-        "m", np.array([keys["b"]]), np.array([0]), np.ones((1, 4), np.float32)
+        "m",
+        np.array([keys["b"]]),
+        np.array([0]),
+        np.ones((1, 4), np.float32),
+        tokens=_tokens([keys["b"]]),
     )
     vectors = np.random.default_rng(1).random((3, 4)).astype(np.float32)
+    owners = np.array([keys["a"], keys["b"], keys["c"]])
 
     written = store.write_vectors(
         "m",
-        np.array([keys["a"], keys["b"], keys["c"]]),
+        owners,
         np.zeros(3, dtype=np.int64),
         vectors,
+        tokens=_tokens(owners),
         encoded_hashes=read,
     )
 
@@ -138,3 +163,65 @@ def test_vectors_are_not_written_for_a_paper_changed_or_encoded_since_read(
     np.testing.assert_array_equal(loaded[0], np.ones(4, np.float32))
     np.testing.assert_array_equal(loaded[1], vectors[2])
     assert store.keys_without_vectors("m") == [keys["a"]]
+
+
+def test_wordpiece_vectors_round_trip_and_count_per_paper(session: Session) -> None:
+    store = PaperStore(session)
+    keys = store.upsert(PAPERS)
+    owners = np.array([keys["a"], keys["c"]])
+    tokens = _tokens(owners)
+
+    store.write_vectors(
+        "m",
+        owners,
+        np.zeros(2, dtype=np.int64),
+        np.eye(2, 4, dtype=np.float32),
+        tokens=tokens,
+    )
+    loaded = store.token_vectors("m", [keys["a"], keys["b"], keys["c"]], 4)
+
+    assert sorted(loaded) == sorted(owners.tolist())
+    for key, stored in loaded.items():
+        np.testing.assert_array_equal(stored.ids, tokens[key].ids)
+        np.testing.assert_array_equal(stored.vectors(), tokens[key].vectors())
+    frequencies, papers = store.wordpiece_frequencies("m")
+    assert papers == 2
+    assert frequencies == {keys["a"]: 1, keys["c"]: 1, 7: 2}
+    assert store.keys_without_vectors("m") == [keys["b"]]
+
+
+def test_a_paper_with_parts_but_no_wordpieces_is_completed(session: Session) -> None:
+    """A paper encoded before wordpiece vectors existed keeps its parts and
+    gets its wordpieces on the next encoding."""
+    store = PaperStore(session)
+    keys = store.upsert(PAPERS[:1])
+    key = keys["a"]
+    old = np.eye(1, 4, dtype=np.float32)
+    store.write_vectors("m", np.array([key]), np.array([0]), old, tokens=_tokens([key]))
+    session.execute(
+        PaperTokenVectors.__table__.delete().where(PaperTokenVectors.paper_id == key)
+    )
+    assert store.keys_without_vectors("m") == [key]
+
+    store.write_vectors(
+        "m",
+        np.array([key]),
+        np.array([0]),
+        np.ones((1, 4), np.float32),
+        tokens=_tokens([key]),
+        encoded_hashes={key: PAPERS[0].content_hash()},
+    )
+
+    assert store.keys_without_vectors("m") == []
+    np.testing.assert_array_equal(store.load_vectors("m", 4)[2], old)
+    assert list(store.token_vectors("m", [key], 4)) == [key]
+
+
+def test_vectors_without_wordpieces_are_refused(session: Session) -> None:
+    store = PaperStore(session)
+    keys = store.upsert(PAPERS[:1])
+
+    with pytest.raises(ValueError, match="no wordpiece vectors"):
+        store.write_vectors(
+            "m", np.array([keys["a"]]), np.array([0]), np.eye(1, 4), tokens={}
+        )

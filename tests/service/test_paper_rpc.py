@@ -224,17 +224,19 @@ def test_ingested_concepts_become_searchable_concepts(loaded: Served) -> None:
 
 class _GatedEncoder(MemoEncoder):
     """The memo encoder, holding back paper texts until ``gate`` is set
-    (queries, a single text each, pass at once)."""
+    (queries pass at once)."""
 
     def __init__(self, encoder: TextEncoder) -> None:
         super().__init__(encoder)
         self.gate = threading.Event()
         self._papers = {paper.text for paper in TINY_PAPERS}
 
-    def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[override]
+    def encode_tokens(  # type: ignore[override]
+        self, texts: list[str]
+    ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
         if self._papers.intersection(texts):
             assert self.gate.wait(60), "the test never opened the gate"
-        return super().encode(texts)
+        return super().encode_tokens(texts)
 
 
 def test_papers_left_without_vectors_are_encoded_at_start(
@@ -259,6 +261,13 @@ def test_papers_left_without_vectors_are_encoded_at_start(
     assert before == []
     assert after[0].paper.id == "t1"
     assert {hit.paper.id for hit in after} == {"t1", "t2", "t3", "t4"}
+
+
+def test_search_hits_carry_their_late_interaction_score(loaded: Served) -> None:
+    hits = loaded[1].search_papers("crash frames", k=2).hits
+
+    assert hits[0].paper.id == "t2"
+    assert hits[0].late_interaction > hits[1].late_interaction > 0
 
 
 def test_paper_service_reports_serving(served: Served) -> None:

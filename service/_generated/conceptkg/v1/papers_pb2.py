@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63onceptkg/v1/papers.proto\x12\x0c\x63onceptkg.v1\"b\n\x05Paper\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x10\n\x08\x61\x62stract\x18\x03 \x01(\t\x12\x0c\n\x04year\x18\x04 \x01(\x05\x12\x0f\n\x07\x61uthors\x18\x05 \x03(\t\x12\r\n\x05venue\x18\x06 \x01(\t\":\n\x13IngestPapersRequest\x12#\n\x06papers\x18\x01 \x03(\x0b\x32\x13.conceptkg.v1.Paper\"\x9c\x01\n\x14IngestPapersResponse\x12\x10\n\x08inserted\x18\x01 \x01(\x05\x12\x0f\n\x07updated\x18\x02 \x01(\x05\x12\x11\n\tunchanged\x18\x03 \x01(\x05\x12\r\n\x05links\x18\x04 \x01(\x05\x12\x18\n\x10\x63oncepts_created\x18\x05 \x01(\x05\x12\x15\n\redges_written\x18\x06 \x01(\x05\x12\x0e\n\x06papers\x18\x07 \x01(\x05\"p\n\x0c\x43onceptMatch\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0b\n\x03via\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x11\n\tdirection\x18\x05 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x06 \x01(\x02\"\xbb\x01\n\x08PaperHit\x12\"\n\x05paper\x18\x01 \x01(\x0b\x32\x13.conceptkg.v1.Paper\x12\r\n\x05score\x18\x02 \x01(\x02\x12\r\n\x05\x64\x65nse\x18\x03 \x01(\x02\x12\x0f\n\x07passage\x18\x04 \x01(\x02\x12\x0c\n\x04\x62m25\x18\x05 \x01(\x02\x12\x0f\n\x07\x63oncept\x18\x06 \x01(\x02\x12+\n\x07matches\x18\x07 \x03(\x0b\x32\x1a.conceptkg.v1.ConceptMatch\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x08 \x01(\x02\"\xa0\x01\n\x13SearchPapersRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\x12?\n\x07\x66ilters\x18\x03 \x03(\x0b\x32..conceptkg.v1.SearchPapersRequest.FiltersEntry\x1a.\n\x0c\x46iltersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"p\n\x14SearchPapersResponse\x12$\n\x04hits\x18\x01 \x03(\x0b\x32\x16.conceptkg.v1.PaperHit\x12\x32\n\x0equery_concepts\x18\x02 \x03(\x0b\x32\x1a.conceptkg.v1.ConceptMatch\"-\n\x14PaperConceptsRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\"{\n\x0cPaperConcept\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0e\n\x06weight\x18\x03 \x01(\x02\x12\r\n\x05\x63ount\x18\x04 \x01(\x05\x12\x12\n\nconfidence\x18\x05 \x01(\x02\x12\x0c\n\x04link\x18\x06 \x01(\t\x12\x0e\n\x06phrase\x18\x07 \x01(\t\"i\n\x15PaperConceptsResponse\x12\"\n\x05paper\x18\x01 \x01(\x0b\x32\x13.conceptkg.v1.Paper\x12,\n\x08\x63oncepts\x18\x02 \x03(\x0b\x32\x1a.conceptkg.v1.PaperConcept\"1\n\x17PapersForConceptRequest\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\"A\n\x0bScoredPaper\x12\"\n\x05paper\x18\x01 \x01(\x0b\x32\x13.conceptkg.v1.Paper\x12\x0e\n\x06weight\x18\x02 \x01(\x02\"E\n\x18PapersForConceptResponse\x12)\n\x06papers\x18\x01 \x03(\x0b\x32\x19.conceptkg.v1.ScoredPaper\"H\n\x14SimilarPapersRequest\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x0e\n\x04text\x18\x02 \x01(\tH\x00\x12\t\n\x01k\x18\x03 \x01(\x05\x42\x07\n\x05input\"=\n\x15SimilarPapersResponse\x12$\n\x04hits\x18\x01 \x03(\x0b\x32\x16.conceptkg.v1.PaperHit2\xd5\x03\n\x0cPaperService\x12W\n\x0cIngestPapers\x12!.conceptkg.v1.IngestPapersRequest\x1a\".conceptkg.v1.IngestPapersResponse(\x01\x12U\n\x0cSearchPapers\x12!.conceptkg.v1.SearchPapersRequest\x1a\".conceptkg.v1.SearchPapersResponse\x12X\n\rPaperConcepts\x12\".conceptkg.v1.PaperConceptsRequest\x1a#.conceptkg.v1.PaperConceptsResponse\x12\x61\n\x10PapersForConcept\x12%.conceptkg.v1.PapersForConceptRequest\x1a&.conceptkg.v1.PapersForConceptResponse\x12X\n\rSimilarPapers\x12\".conceptkg.v1.SimilarPapersRequest\x1a#.conceptkg.v1.SimilarPapersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63onceptkg/v1/papers.proto\x12\x0c\x63onceptkg.v1\"b\n\x05Paper\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x10\n\x08\x61\x62stract\x18\x03 \x01(\t\x12\x0c\n\x04year\x18\x04 \x01(\x05\x12\x0f\n\x07\x61uthors\x18\x05 \x03(\t\x12\r\n\x05venue\x18\x06 \x01(\t\":\n\x13IngestPapersRequest\x12#\n\x06papers\x18\x01 \x03(\x0b\x32\x13.conceptkg.v1.Paper\"\x9c\x01\n\x14IngestPapersResponse\x12\x10\n\x08inserted\x18\x01 \x01(\x05\x12\x0f\n\x07updated\x18\x02 \x01(\x05\x12\x11\n\tunchanged\x18\x03 \x01(\x05\x12\r\n\x05links\x18\x04 \x01(\x05\x12\x18\n\x10\x63oncepts_created\x18\x05 \x01(\x05\x12\x15\n\redges_written\x18\x06 \x01(\x05\x12\x0e\n\x06papers\x18\x07 \x01(\x05\"p\n\x0c\x43onceptMatch\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0b\n\x03via\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x11\n\tdirection\x18\x05 \x01(\t\x12\x14\n\x0c\x63ontribution\x18\x06 \x01(\x02\"\xd5\x01\n\x08PaperHit\x12\"\n\x05paper\x18\x01 \x01(\x0b\x32\x13.conceptkg.v1.Paper\x12\r\n\x05score\x18\x02 \x01(\x02\x12\r\n\x05\x64\x65nse\x18\x03 \x01(\x02\x12\x0f\n\x07passage\x18\x04 \x01(\x02\x12\x0c\n\x04\x62m25\x18\x05 \x01(\x02\x12\x0f\n\x07\x63oncept\x18\x06 \x01(\x02\x12+\n\x07matches\x18\x07 \x03(\x0b\x32\x1a.conceptkg.v1.ConceptMatch\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x08 \x01(\x02\x12\x18\n\x10late_interaction\x18\t \x01(\x02\"\xa0\x01\n\x13SearchPapersRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\x12?\n\x07\x66ilters\x18\x03 \x03(\x0b\x32..conceptkg.v1.SearchPapersRequest.FiltersEntry\x1a.\n\x0c\x46iltersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"p\n\x14SearchPapersResponse\x12$\n\x04hits\x18\x01 \x03(\x0b\x32\x16.conceptkg.v1.PaperHit\x12\x32\n\x0equery_concepts\x18\x02 \x03(\x0b\x32\x1a.conceptkg.v1.ConceptMatch\"-\n\x14PaperConceptsRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\"{\n\x0cPaperConcept\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x0e\n\x06weight\x18\x03 \x01(\x02\x12\r\n\x05\x63ount\x18\x04 \x01(\x05\x12\x12\n\nconfidence\x18\x05 \x01(\x02\x12\x0c\n\x04link\x18\x06 \x01(\t\x12\x0e\n\x06phrase\x18\x07 \x01(\t\"i\n\x15PaperConceptsResponse\x12\"\n\x05paper\x18\x01 \x01(\x0b\x32\x13.conceptkg.v1.Paper\x12,\n\x08\x63oncepts\x18\x02 \x03(\x0b\x32\x1a.conceptkg.v1.PaperConcept\"1\n\x17PapersForConceptRequest\x12\x0b\n\x03uri\x18\x01 \x01(\t\x12\t\n\x01k\x18\x02 \x01(\x05\"A\n\x0bScoredPaper\x12\"\n\x05paper\x18\x01 \x01(\x0b\x32\x13.conceptkg.v1.Paper\x12\x0e\n\x06weight\x18\x02 \x01(\x02\"E\n\x18PapersForConceptResponse\x12)\n\x06papers\x18\x01 \x03(\x0b\x32\x19.conceptkg.v1.ScoredPaper\"H\n\x14SimilarPapersRequest\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x0e\n\x04text\x18\x02 \x01(\tH\x00\x12\t\n\x01k\x18\x03 \x01(\x05\x42\x07\n\x05input\"=\n\x15SimilarPapersResponse\x12$\n\x04hits\x18\x01 \x03(\x0b\x32\x16.conceptkg.v1.PaperHit2\xd5\x03\n\x0cPaperService\x12W\n\x0cIngestPapers\x12!.conceptkg.v1.IngestPapersRequest\x1a\".conceptkg.v1.IngestPapersResponse(\x01\x12U\n\x0cSearchPapers\x12!.conceptkg.v1.SearchPapersRequest\x1a\".conceptkg.v1.SearchPapersResponse\x12X\n\rPaperConcepts\x12\".conceptkg.v1.PaperConceptsRequest\x1a#.conceptkg.v1.PaperConceptsResponse\x12\x61\n\x10PapersForConcept\x12%.conceptkg.v1.PapersForConceptRequest\x1a&.conceptkg.v1.PapersForConceptResponse\x12X\n\rSimilarPapers\x12\".conceptkg.v1.SimilarPapersRequest\x1a#.conceptkg.v1.SimilarPapersResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,29 +42,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONCEPTMATCH']._serialized_start=362
   _globals['_CONCEPTMATCH']._serialized_end=474
   _globals['_PAPERHIT']._serialized_start=477
-  _globals['_PAPERHIT']._serialized_end=664
-  _globals['_SEARCHPAPERSREQUEST']._serialized_start=667
-  _globals['_SEARCHPAPERSREQUEST']._serialized_end=827
-  _globals['_SEARCHPAPERSREQUEST_FILTERSENTRY']._serialized_start=781
-  _globals['_SEARCHPAPERSREQUEST_FILTERSENTRY']._serialized_end=827
-  _globals['_SEARCHPAPERSRESPONSE']._serialized_start=829
-  _globals['_SEARCHPAPERSRESPONSE']._serialized_end=941
-  _globals['_PAPERCONCEPTSREQUEST']._serialized_start=943
-  _globals['_PAPERCONCEPTSREQUEST']._serialized_end=988
-  _globals['_PAPERCONCEPT']._serialized_start=990
-  _globals['_PAPERCONCEPT']._serialized_end=1113
-  _globals['_PAPERCONCEPTSRESPONSE']._serialized_start=1115
-  _globals['_PAPERCONCEPTSRESPONSE']._serialized_end=1220
-  _globals['_PAPERSFORCONCEPTREQUEST']._serialized_start=1222
-  _globals['_PAPERSFORCONCEPTREQUEST']._serialized_end=1271
-  _globals['_SCOREDPAPER']._serialized_start=1273
-  _globals['_SCOREDPAPER']._serialized_end=1338
-  _globals['_PAPERSFORCONCEPTRESPONSE']._serialized_start=1340
-  _globals['_PAPERSFORCONCEPTRESPONSE']._serialized_end=1409
-  _globals['_SIMILARPAPERSREQUEST']._serialized_start=1411
-  _globals['_SIMILARPAPERSREQUEST']._serialized_end=1483
-  _globals['_SIMILARPAPERSRESPONSE']._serialized_start=1485
-  _globals['_SIMILARPAPERSRESPONSE']._serialized_end=1546
-  _globals['_PAPERSERVICE']._serialized_start=1549
-  _globals['_PAPERSERVICE']._serialized_end=2018
+  _globals['_PAPERHIT']._serialized_end=690
+  _globals['_SEARCHPAPERSREQUEST']._serialized_start=693
+  _globals['_SEARCHPAPERSREQUEST']._serialized_end=853
+  _globals['_SEARCHPAPERSREQUEST_FILTERSENTRY']._serialized_start=807
+  _globals['_SEARCHPAPERSREQUEST_FILTERSENTRY']._serialized_end=853
+  _globals['_SEARCHPAPERSRESPONSE']._serialized_start=855
+  _globals['_SEARCHPAPERSRESPONSE']._serialized_end=967
+  _globals['_PAPERCONCEPTSREQUEST']._serialized_start=969
+  _globals['_PAPERCONCEPTSREQUEST']._serialized_end=1014
+  _globals['_PAPERCONCEPT']._serialized_start=1016
+  _globals['_PAPERCONCEPT']._serialized_end=1139
+  _globals['_PAPERCONCEPTSRESPONSE']._serialized_start=1141
+  _globals['_PAPERCONCEPTSRESPONSE']._serialized_end=1246
+  _globals['_PAPERSFORCONCEPTREQUEST']._serialized_start=1248
+  _globals['_PAPERSFORCONCEPTREQUEST']._serialized_end=1297
+  _globals['_SCOREDPAPER']._serialized_start=1299
+  _globals['_SCOREDPAPER']._serialized_end=1364
+  _globals['_PAPERSFORCONCEPTRESPONSE']._serialized_start=1366
+  _globals['_PAPERSFORCONCEPTRESPONSE']._serialized_end=1435
+  _globals['_SIMILARPAPERSREQUEST']._serialized_start=1437
+  _globals['_SIMILARPAPERSREQUEST']._serialized_end=1509
+  _globals['_SIMILARPAPERSRESPONSE']._serialized_start=1511
+  _globals['_SIMILARPAPERSRESPONSE']._serialized_end=1572
+  _globals['_PAPERSERVICE']._serialized_start=1575
+  _globals['_PAPERSERVICE']._serialized_end=2044
 # @@protoc_insertion_point(module_scope)

@@ -63,7 +63,7 @@ class ConceptMatch(_message.Message):
     def __init__(self, uri: _Optional[str] = ..., label: _Optional[str] = ..., via: _Optional[str] = ..., source: _Optional[str] = ..., direction: _Optional[str] = ..., contribution: _Optional[float] = ...) -> None: ...
 
 class PaperHit(_message.Message):
-    __slots__ = ("paper", "score", "dense", "passage", "bm25", "concept", "matches", "feedback")
+    __slots__ = ("paper", "score", "dense", "passage", "bm25", "concept", "matches", "feedback", "late_interaction")
     PAPER_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     DENSE_FIELD_NUMBER: _ClassVar[int]
@@ -72,6 +72,7 @@ class PaperHit(_message.Message):
     CONCEPT_FIELD_NUMBER: _ClassVar[int]
     MATCHES_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    LATE_INTERACTION_FIELD_NUMBER: _ClassVar[int]
     paper: Paper
     score: float
     dense: float
@@ -80,7 +81,8 @@ class PaperHit(_message.Message):
     concept: float
     matches: _containers.RepeatedCompositeFieldContainer[ConceptMatch]
     feedback: float
-    def __init__(self, paper: _Optional[_Union[Paper, _Mapping]] = ..., score: _Optional[float] = ..., dense: _Optional[float] = ..., passage: _Optional[float] = ..., bm25: _Optional[float] = ..., concept: _Optional[float] = ..., matches: _Optional[_Iterable[_Union[ConceptMatch, _Mapping]]] = ..., feedback: _Optional[float] = ...) -> None: ...
+    late_interaction: float
+    def __init__(self, paper: _Optional[_Union[Paper, _Mapping]] = ..., score: _Optional[float] = ..., dense: _Optional[float] = ..., passage: _Optional[float] = ..., bm25: _Optional[float] = ..., concept: _Optional[float] = ..., matches: _Optional[_Iterable[_Union[ConceptMatch, _Mapping]]] = ..., feedback: _Optional[float] = ..., late_interaction: _Optional[float] = ...) -> None: ...
 
 class SearchPapersRequest(_message.Message):
     __slots__ = ("query", "k", "filters")
