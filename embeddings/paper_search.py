@@ -77,12 +77,12 @@ class RankConfig:
 
     weights: dict[str, float] = field(
         default_factory=lambda: {
-            "dense": 1.0,
-            "passage": 1.0,
-            "bm25": 1.0,
+            "dense": 2.0,
+            "passage": 2.0,
+            "bm25": 1.25,
             "concept": 0.05,
-            "feedback": 0.2,
-            LATE_INTERACTION: 1.0,
+            "feedback": 0.05,
+            LATE_INTERACTION: 1.5,
         }
     )
     decay: dict[tuple[str, str], float] = field(
