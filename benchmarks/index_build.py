@@ -9,6 +9,17 @@ are ``--queries`` data points plus Gaussian noise (``--noise`` per coordinate,
 then scaled back to unit length), so that each query has a clear nearest
 neighbour and its top ``--k`` are well defined.
 
+Random vectors have no neighbourhood structure, the worst case for HNSW and
+IVF. For figures that hold for real concept vectors, ``--database`` takes the
+data from the newest ready ``text`` set of a conceptkg SQLite database (its
+first ``--vectors`` rows, all by default), and ``--query-texts`` encodes real
+texts with the service's encoder as the queries (a ``.jsonl`` file's ``text``
+field, or one text a line; the first ``--queries``)::
+
+    .venv/bin/python benchmarks/index_build.py --kinds flat,hnsw,ivf \
+        --database var/conceptkg.db \
+        --query-texts ../shared/data/scifact/queries.jsonl
+
 Each kind is measured in a fresh child process, so its peak RSS (VmHWM) is its
 own: the child makes the data, builds ``ConceptIndex.build(kind=...)`` (timed,
 with the peak RSS of the build alone), saves it with ``ConceptIndex.save``
@@ -71,6 +82,74 @@ def near_queries(data: np.ndarray, count: int, noise: float, seed: int) -> np.nd
     return queries.astype(np.float32)
 
 
+def database_vectors(database: Path) -> np.ndarray:
+    """The vectors of the newest ready ``text`` set of a SQLite database,
+    float32 (n, dim), in concept id order."""
+    from embeddings.sets import EmbeddingSetStore
+    from graph.db import create_db_engine, create_session_factory
+
+    engine = create_db_engine(f"sqlite:///{database}")
+    with create_session_factory(engine)() as session:
+        store = EmbeddingSetStore(session)
+        _, vectors = store.load_vectors(store.latest("text").id)
+    engine.dispose()
+    return vectors
+
+
+def read_texts(path: Path, count: int) -> list[str]:
+    """The first ``count`` texts of a file: the ``text`` field of each line
+    of a ``.jsonl`` file, else each non-empty line."""
+    texts: list[str] = []
+    with path.open() as handle:
+        for line in handle:
+            if len(texts) == count:
+                break
+            if path.suffix == ".jsonl":
+                texts.append(json.loads(line)["text"])
+            elif line.strip():
+                texts.append(line.strip())
+    return texts
+
+
+def prepare_real_data(args: argparse.Namespace) -> None:
+    """Write the real data and queries the flags ask for into the work
+    folder, where each child loads them, and record their sizes in args."""
+    work = Path(args.work_dir)
+    if args.database is not None:
+        vectors = database_vectors(args.database)[: args.vectors]
+        np.save(work / "data.npy", vectors)
+        args.vectors, args.dim = vectors.shape
+        logger.info("bench_data source=%s vectors=%d", args.database, len(vectors))
+    if args.query_texts is not None:
+        from embeddings.encoders import TextEncoder
+
+        texts = read_texts(args.query_texts, args.queries)
+        queries = TextEncoder(device="cpu").encode(texts)
+        if queries.shape[1] != args.dim:
+            raise SystemExit(
+                f"--query-texts encode to dim {queries.shape[1]}, data has {args.dim}"
+            )
+        np.save(work / "queries.npy", queries)
+        args.queries = len(queries)
+        logger.info("bench_queries source=%s queries=%d", args.query_texts, len(texts))
+
+
+def load_data(count: int, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """The data (``count`` rows) and queries of a measurement: the real ones
+    in the work folder where the flags asked for them, else random ones."""
+    work = Path(args.work_dir)
+    if (work / "data.npy").exists():
+        data = np.load(work / "data.npy", mmap_mode="r")[:count]
+        data = np.ascontiguousarray(data, dtype=np.float32)
+    else:
+        data = unit_vectors(count, args.dim, args.seed)
+    if (work / "queries.npy").exists():
+        queries = np.load(work / "queries.npy")
+    else:
+        queries = near_queries(data, args.queries, args.noise, args.seed)
+    return data, queries
+
+
 def _status_kb(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -94,10 +173,9 @@ def measure(
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s"
     )
-    data = unit_vectors(count, args.dim, args.seed)
-    queries = near_queries(data, args.queries, args.noise, args.seed)
-    ids = np.arange(count, dtype=np.int64)
-    figures: dict[str, Any] = {"kind": kind, "vectors": count, "dim": args.dim}
+    data, queries = load_data(count, args)
+    ids = np.arange(len(data), dtype=np.int64)
+    figures: dict[str, Any] = {"kind": kind, "vectors": len(data), "dim": args.dim}
     figures["data_rss_mb"] = _mb(_status_kb("VmRSS"))
 
     _reset_peak()
@@ -190,6 +268,16 @@ def main(argv: list[str] | None = None) -> int:
         "--kinds", default=",".join(KINDS), help="comma-separated: flat,hnsw,ivf"
     )
     parser.add_argument("--seed", type=int, default=20261204)
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="SQLite database whose newest text set is the data (not random)",
+    )
+    parser.add_argument(
+        "--query-texts",
+        type=Path,
+        help="texts to encode as the queries (.jsonl 'text' field or lines)",
+    )
     args = parser.parse_args(argv)
     kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
     for kind in kinds:
@@ -204,10 +292,20 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s"
     )
 
-    line: dict[str, Any] = {"vectors": args.vectors, "dim": args.dim, "k": args.k}
-    line.update(queries=args.queries, noise=args.noise)
+    for flag in ("database", "query_texts"):
+        path = getattr(args, flag)
+        if path is not None and not path.is_file():
+            parser.error(f"--{flag.replace('_', '-')}: no file {path}")
+
     with tempfile.TemporaryDirectory(prefix="conceptkg-bench-") as work_dir:
         args.work_dir = work_dir
+        prepare_real_data(args)
+        line: dict[str, Any] = {"vectors": args.vectors, "dim": args.dim}
+        line.update(k=args.k, queries=args.queries)
+        line.update(
+            data=str(args.database or "random"),
+            query_texts=str(args.query_texts or f"data points, noise {args.noise}"),
+        )
         for kind in kinds:
             count = (
                 (args.hnsw_vectors or args.vectors) if kind == "hnsw" else args.vectors
