@@ -177,12 +177,14 @@ def encode_missing(
             logger.info("papers_encoding_stopped done=%d total=%d", start, len(keys))
             break
         with sessions() as session:
+            store = PaperStore(session)
             # A paper removed since the keys were read is left out.
-            papers = PaperStore(session).papers_by_keys(keys[start : start + batch])
+            papers = store.papers_by_keys(keys[start : start + batch])
+            with_parts = store.keys_with_parts(model, [p.key for p in papers])
         if not papers:
             continue
         # Encoded outside any transaction; written in one of its own.
-        owners, parts, vectors, tokens = _encode(encoder, papers)
+        owners, parts, vectors, tokens = _encode(encoder, papers, with_parts)
         # A concurrent ingest may have changed or encoded some of these papers
         # meanwhile; write_vectors leaves those alone.
         hashes = {paper.key: paper.content_hash for paper in papers}
@@ -217,17 +219,19 @@ def _parts(papers: list[PaperRecord]) -> tuple[np.ndarray, np.ndarray, list[str]
 
 
 def _encode(
-    encoder: TextEncoder, papers: list[PaperRecord]
+    encoder: TextEncoder, papers: list[PaperRecord], with_parts: set[int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, TokenVectors]]:
     """Every part of the papers encoded: (keys, parts, unit vectors) and the
-    wordpiece vectors of each paper's whole text."""
+    wordpiece vectors of each paper's whole text. The sentences of papers in
+    ``with_parts`` (stored before wordpiece vectors) are not encoded again;
+    their whole text is, for its wordpieces (its part 0 row is kept)."""
     wholes = [PaperInput(p.id, p.title, p.abstract).text for p in papers]
     whole_vectors, pieces = encoder.encode_tokens(wholes)
     tokens = {
         paper.key: TokenVectors.quantize(ids, vectors)
         for paper, (ids, vectors) in zip(papers, pieces, strict=True)
     }
-    owners, parts, texts = _parts(papers)
+    owners, parts, texts = _parts([p for p in papers if p.key not in with_parts])
     keys = np.array([paper.key for paper in papers], dtype=np.int64)
     if texts:
         sentence_vectors = encoder.encode(texts)

@@ -269,6 +269,23 @@ class PaperStore:
             found.update({row.id: _record(row) for row in rows})
         return [found[key] for key in keys if key in found]
 
+    def keys_with_parts(self, model: str, keys: Sequence[int]) -> set[int]:
+        """Keys among ``keys`` whose paper has its whole-text vector (part 0)
+        of ``model``: papers encoded before wordpiece vectors existed, whose
+        parts are kept as they are."""
+        found: set[int] = set()
+        for chunk in chunks(sorted(set(keys)), _IN_CHUNK):
+            found.update(
+                self._session.scalars(
+                    select(PaperVector.paper_id).where(
+                        PaperVector.model == model,
+                        PaperVector.part == 0,
+                        PaperVector.paper_id.in_(chunk),
+                    )
+                )
+            )
+        return found
+
     def write_vectors(
         self,
         model: str,

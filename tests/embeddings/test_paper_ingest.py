@@ -21,7 +21,7 @@ from embeddings.paper_ingest import (
     model_name,
     store_papers,
 )
-from embeddings.paper_models import PaperConcept, PaperVector
+from embeddings.paper_models import PaperConcept, PaperTokenVectors, PaperVector
 from embeddings.paper_records import PaperInput, read_jsonl
 from embeddings.papers_store import PaperStore
 from embeddings.phrases import extract_phrases
@@ -225,6 +225,45 @@ def test_encoding_pass_stops_between_batches_and_keeps_what_it_wrote(
     assert written == 2 * 3 and _papers_with_vectors(sessions) == 2
     assert encode_missing(sessions, linker.searcher.encoder, batch=2) == 2 * 3
     assert _papers_with_vectors(sessions) == 4
+
+
+class _RecordingEncoder(MemoEncoder):
+    """The memo encoder, recording the texts given to :meth:`encode`."""
+
+    def __init__(self, encoder: TextEncoder) -> None:
+        super().__init__(encoder)
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[override]
+        self.texts.extend(texts)
+        return super().encode(texts)
+
+
+def test_papers_encoded_before_wordpieces_get_them_without_new_sentences(
+    tiny: Tiny,
+) -> None:
+    sessions, linker = tiny
+    _ingest(tiny, TINY_PAPERS)
+    with sessions.begin() as session:
+        session.execute(PaperTokenVectors.__table__.delete())
+    with sessions() as session:
+        before = PaperStore(session).load_vectors(
+            model_name(linker.searcher.encoder), 384
+        )
+    recording = _RecordingEncoder(linker.searcher.encoder)
+
+    encode_missing(sessions, recording)
+
+    # Only the whole texts went through the encoder again (for their
+    # wordpieces); the stored sentence parts were not re-encoded.
+    assert recording.texts == []
+    with sessions() as session:
+        store = PaperStore(session)
+        model = model_name(recording)
+        assert store.keys_without_vectors(model) == []
+        after = store.load_vectors(model, 384)
+    for old, new in zip(before, after, strict=True):
+        np.testing.assert_array_equal(old, new)
 
 
 class _InterleavingEncoder(MemoEncoder):
