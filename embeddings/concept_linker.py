@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from embeddings.phrases import Phrases
@@ -94,12 +93,10 @@ class TextLinks:
 
 @dataclass(frozen=True)
 class LinkResult:
-    """Links of every text, the concepts to create for them, and the unit
-    vectors (n, dim) of the ``encode`` texts passed to :meth:`link`."""
+    """Links of every text and the concepts to create for them."""
 
     texts: list[TextLinks]
     new_concepts: list[NewConcept]
-    vectors: np.ndarray | None = None
 
 
 class ConceptLinker:
@@ -120,7 +117,6 @@ class ConceptLinker:
         texts: Sequence[Phrases],
         *,
         propose_new: bool,
-        encode: Sequence[str] = (),
     ) -> LinkResult:
         """Link the phrases of each text.
 
@@ -129,8 +125,6 @@ class ConceptLinker:
             texts: phrases of each text.
             propose_new: also turn recurring unlinked phrases into concepts
                 (ingest does; queries do not).
-            encode: further texts to encode in the same batch as the
-                phrases (a query itself: one forward pass instead of two).
         """
         store = GraphStore(session)
         phrases = sorted({p for text in texts for p in text.counts})
@@ -149,7 +143,7 @@ class ConceptLinker:
         if propose_new:
             candidates = self._recurring(texts, by_uri, set(chunk_texts))
         to_encode = sorted(set(unlinked) | set(candidates))
-        nearest, vectors = self._nearest(store, to_encode, list(encode))
+        nearest = self._nearest(store, to_encode)
         threshold = self.config.embedding_threshold
         by_embedding = {
             phrase: PhraseLink(hits[0][0], "embedding", hits[0][1])
@@ -180,7 +174,7 @@ class ConceptLinker:
             len(by_embedding),
             len(new_concepts),
         )
-        return LinkResult(texts=results, new_concepts=new_concepts, vectors=vectors)
+        return LinkResult(texts=results, new_concepts=new_concepts)
 
     def _recurring(
         self, texts: Sequence[Phrases], by_uri: dict[str, PhraseLink], chunks: set[str]
@@ -196,29 +190,14 @@ class ConceptLinker:
         return sorted(p for p, n in papers.items() if n >= minimum and p in chunks)
 
     def _nearest(
-        self, store: GraphStore, phrases: list[str], extra: list[str]
-    ) -> tuple[dict[str, list[tuple[str, float]]], np.ndarray | None]:
-        """The nearest concepts (URI, cosine) of each phrase, best first, and
-        the vectors of the extra texts (encoded with the first batch)."""
+        self, store: GraphStore, phrases: list[str]
+    ) -> dict[str, list[tuple[str, float]]]:
+        """The nearest concepts (URI, cosine) of each phrase, best first."""
         k = max(1, self.config.related_k)
         found: dict[str, list[tuple[int, float]]] = {}
-        extra_vectors = None
-        if extra and self.searcher.query_templates is not None:
-            # The extra texts meet paper vectors, which are encoded bare; only
-            # phrases meet the prompted concept vectors.
-            extra_vectors = self.searcher.encoder.encode(extra)
-            extra = []
-        for start in range(0, max(len(phrases), 1), _ENCODE_BATCH):
+        for start in range(0, len(phrases), _ENCODE_BATCH):
             batch = phrases[start : start + _ENCODE_BATCH]
-            texts = batch if start or not extra else extra + batch
-            if not texts:
-                break
-            vectors = self.searcher.encode(texts)
-            if texts is not batch:
-                extra_vectors, vectors = vectors[: len(extra)], vectors[len(extra) :]
-            if not batch:
-                break
-            hits = self.searcher.search(vectors, k)
+            hits = self.searcher.search(self.searcher.encode(batch), k)
             for phrase, row in zip(batch, hits, strict=True):
                 found[phrase] = [(hit.concept_id, hit.score) for hit in row]
         names = store.concepts_by_ids(cid for row in found.values() for cid, _ in row)
@@ -226,7 +205,7 @@ class ConceptLinker:
             phrase: [(names[cid][0], score) for cid, score in row if cid in names]
             for phrase, row in found.items()
         }
-        return nearest, extra_vectors
+        return nearest
 
     def _new_concepts(
         self,

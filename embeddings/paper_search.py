@@ -139,14 +139,25 @@ class _Expanded:
     direction: str
 
 
+@dataclass(frozen=True)
+class EncodedQuery:
+    """A query's unit vector, float32 (dim,), and its wordpieces: ids int64
+    (m,) and last-layer vectors float32 (m, dim), from one forward pass."""
+
+    vector: np.ndarray
+    piece_ids: np.ndarray
+    piece_vectors: np.ndarray
+
+
 @dataclass
 class QuerySignals:
-    """Raw scores of every paper for one query, float32 (n,) each, and the
-    query's expanded concept weights by corpus column."""
+    """Raw scores of every paper for one query, float32 (n,) each, the
+    query's expanded concept weights by corpus column, and its encoding."""
 
     scores: dict[str, np.ndarray]
     concepts: dict[int, _Expanded]
     query_concepts: list[tuple[int, float]]
+    encoded: EncodedQuery
 
 
 class PaperSearcher:
@@ -168,10 +179,20 @@ class PaperSearcher:
         self.linker = linker
         self.config = config or RankConfig()
 
+    def encode_query(self, query: str) -> EncodedQuery:
+        """The query's pooled vector and wordpiece vectors (one forward pass:
+        the pooled vector feeds the corpus-wide signals, the wordpieces the
+        late-interaction re-rank)."""
+        vectors, pieces = self.linker.searcher.encoder.encode_tokens([query])
+        ids, piece_vectors = pieces[0]
+        return EncodedQuery(vectors[0], ids, piece_vectors)
+
     def signals(self, session: Session, query: str) -> QuerySignals:
         """Dense, passage, BM25 and concept scores of every paper."""
         corpus = self.corpus
-        query_concepts, vector = self._query_concepts(session, query)
+        encoded = self.encode_query(query)
+        vector = encoded.vector
+        query_concepts = self._query_concepts(session, query)
         expanded = self._expand(session, query_concepts)
         dense = corpus.doc_vectors @ vector
         bm25 = corpus.lexical.scores(query)
@@ -190,26 +211,20 @@ class PaperSearcher:
             },
             concepts=expanded,
             query_concepts=query_concepts,
+            encoded=encoded,
         )
 
-    def _query_concepts(
-        self, session: Session, text: str
-    ) -> tuple[list[tuple[int, float]], np.ndarray]:
+    def _query_concepts(self, session: Session, text: str) -> list[tuple[int, float]]:
         """(concept id, weight) of the concepts named in a text, the weight
-        being the link confidence times 1 + ln(count), and the text's unit
-        vector, shape (dim,)."""
-        linked = self.linker.link(
-            session, [extract_phrases(text)], propose_new=False, encode=[text]
-        )
-        assert linked.vectors is not None
+        being the link confidence times 1 + ln(count)."""
+        linked = self.linker.link(session, [extract_phrases(text)], propose_new=False)
         found = linked.texts[0]
         ids = GraphStore(session).concept_ids(found.counts)
-        concepts = [
+        return [
             (ids[uri], found.best[uri].confidence * (1 + math.log(count)))
             for uri, count in found.counts.items()
             if uri in ids
         ]
-        return concepts, linked.vectors[0]
 
     def search(
         self,
@@ -224,7 +239,7 @@ class PaperSearcher:
         signals = self.signals(session, query)
         fused = fuse(signals.scores, self.config.weights)
         mask = self.corpus.mask(filters or PaperFilters())
-        rows, late = self._rerank(session, query, fused, k, mask)
+        rows, late = self._rerank(session, signals.encoded, fused, k, mask)
         names = GraphStore(session).concepts_by_ids(
             {int(self.corpus.concept_ids[col]) for col in signals.concepts}
             | {e.source for e in signals.concepts.values()}
@@ -259,14 +274,15 @@ class PaperSearcher:
         return PaperResults(hits, named)
 
     def late_interaction(
-        self, session: Session, query: str, rows: Sequence[int]
+        self, session: Session, query: str | EncodedQuery, rows: Sequence[int]
     ) -> np.ndarray:
-        """Idf-weighted MaxSim of the query against the papers of ``rows``,
+        """Idf-weighted MaxSim of the query (a text, or as
+        :meth:`encode_query` gives it) against the papers of ``rows``,
         float32 (len(rows),); NaN for a paper without wordpiece vectors, and
         for all when the query keeps no wordpiece."""
         corpus = self.corpus
-        _, pieces = self.linker.searcher.encoder.encode_tokens([query])
-        ids, vectors = pieces[0]
+        encoded = self.encode_query(query) if isinstance(query, str) else query
+        ids, vectors = encoded.piece_ids, encoded.piece_vectors
         if len(ids) == 0 or not len(rows):
             return np.full(len(rows), np.nan, dtype=np.float32)
         unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -279,7 +295,7 @@ class PaperSearcher:
     def _rerank(
         self,
         session: Session,
-        query: str,
+        query: EncodedQuery,
         fused: np.ndarray,
         k: int,
         mask: np.ndarray | None,
@@ -316,7 +332,8 @@ class PaperSearcher:
             weights = corpus.concepts[row].toarray().ravel()
             exclude = row
         else:
-            concepts, vector = self._query_concepts(session, query)
+            vector = self.linker.searcher.encoder.encode([query])[0]
+            concepts = self._query_concepts(session, query)
             weights = np.zeros(len(corpus.concept_ids), dtype=np.float32)
             for concept_id, weight in concepts:
                 col = corpus.column_of.get(concept_id)

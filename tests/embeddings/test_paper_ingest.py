@@ -24,10 +24,7 @@ from embeddings.paper_ingest import (
 from embeddings.paper_models import PaperConcept, PaperTokenVectors, PaperVector
 from embeddings.paper_records import PaperInput, read_jsonl
 from embeddings.papers_store import PaperStore
-from embeddings.phrases import extract_phrases
-from embeddings.search import ConceptSearcher
 from embeddings.sets import EmbeddingSetStore
-from embeddings.term_prompts import DEFAULT_TERM_TEMPLATES
 from graph.db import create_session_factory
 from graph.models import Concept, Edge
 from graph.records import EdgeFilter
@@ -321,26 +318,3 @@ def test_ingest_rejects_an_encode_batch_below_one_before_writing(tiny: Tiny) -> 
         )
 
     assert _counts(sessions)[0] == 0
-
-
-def test_query_vector_stays_bare_when_the_concept_set_is_prompted(tiny: Tiny) -> None:
-    sessions, linker = tiny
-    searcher = linker.searcher
-    prompted = ConceptLinker(
-        ConceptSearcher(
-            searcher.index, searcher.encoder, query_templates=DEFAULT_TERM_TEMPLATES
-        )
-    )
-    query = "sparse autoencoder"
-
-    with sessions() as session:
-        linked = prompted.link(
-            session, [extract_phrases(query)], propose_new=False, encode=[query]
-        )
-
-    # The query meets bare paper vectors, so it is encoded bare even though
-    # it is short enough to be prompted for the concept index.
-    assert linked.vectors is not None
-    bare = searcher.encoder.encode([query])
-    np.testing.assert_allclose(linked.vectors, bare, atol=1e-5)
-    assert not np.allclose(linked.vectors, prompted.searcher.encode([query]), atol=1e-3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ from embeddings.paper_corpus import PaperCorpus, PaperFilters
 from embeddings.paper_ingest import ingest_papers, model_name
 from embeddings.paper_models import PaperTokenVectors
 from embeddings.paper_search import PaperSearcher, RankConfig, fuse, top_rows
+from embeddings.search import ConceptSearcher
+from embeddings.term_prompts import DEFAULT_TERM_TEMPLATES
 from graph.db import create_session_factory
 from graph.errors import InvalidQuery
 from tests.paper_helpers import TINY_PAPERS, MemoEncoder, tiny_linker, tiny_searcher
@@ -196,3 +199,43 @@ def test_late_interaction_of_a_paper_without_wordpieces_is_nan(
 
     assert np.isnan(scores[0]) and np.isfinite(scores[1])
     assert corpus.wordpiece_papers == 4
+
+
+class _CountingEncoder(MemoEncoder):
+    """Counts how often each text goes through a forward pass."""
+
+    def __init__(self, encoder: TextEncoder) -> None:
+        super().__init__(encoder)
+        self.passes: Counter[str] = Counter()
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # type: ignore[override]
+        self.passes.update(texts)
+        return super().encode(texts)
+
+    def encode_tokens(  # type: ignore[override]
+        self, texts: list[str]
+    ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        self.passes.update(texts)
+        return super().encode_tokens(texts)
+
+
+def test_search_encodes_the_query_once_and_bare_under_a_prompted_set(
+    searcher: tuple[PaperSearcher, Session], encoder: TextEncoder
+) -> None:
+    papers, session = searcher
+    counting = _CountingEncoder(encoder)
+    index = papers.linker.searcher.index
+    prompted = ConceptSearcher(index, counting, query_templates=DEFAULT_TERM_TEMPLATES)
+    search = PaperSearcher(papers.corpus, tiny_linker(prompted))
+    query = "stray kittens in shelters"
+
+    hits = search.search(session, query, 4).hits
+
+    # One forward pass feeds the pooled signals and the re-rank; the query
+    # meets bare paper vectors, so it is not prompted like concept phrases.
+    assert counting.passes[query] == 1
+    assert "late_interaction" in hits[0].signals
+    bare = encoder.encode([query])[0]
+    row = papers.corpus.row_of_id[hits[0].paper.id]
+    expected = float(papers.corpus.doc_vectors[row] @ bare)
+    assert hits[0].signals["dense"] == pytest.approx(expected, abs=1e-5)
