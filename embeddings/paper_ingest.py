@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.concept_linker import ConceptLinker, LinkResult
@@ -25,6 +26,7 @@ from embeddings.paper_records import PaperInput, PaperRecord
 from embeddings.papers_store import LinkRow, PaperStore
 from embeddings.phrases import extract_phrases, sentences
 from embeddings.token_vectors import TokenVectors
+from graph.planner_stats import refresh_planner_statistics
 from graph.records import ConceptInput, EdgeInput
 from graph.store import GraphStore
 
@@ -86,6 +88,10 @@ def ingest_papers(
         stored = store_papers(session, papers, linker)
     vectors = encode_missing(sessions, encoder, batch=encode_batch)
     report = IngestReport(**{**stored, "vectors": vectors})
+    if report.inserted or report.updated:
+        with sessions() as session:
+            bind = session.get_bind()
+        refresh_planner_statistics(bind if isinstance(bind, Engine) else bind.engine)
     logger.info(
         "papers_ingested inserted=%d updated=%d unchanged=%d links=%d "
         "concepts_created=%d vectors=%d",

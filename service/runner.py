@@ -9,6 +9,7 @@ from types import FrameType
 
 from graph import migrate
 from graph.db import create_db_engine, create_session_factory
+from graph.planner_stats import ensure_planner_statistics
 from service.index_loader import load_searcher
 from service.server import create_server
 from service.settings import Settings
@@ -30,6 +31,7 @@ def serve_forever(settings: Settings) -> int:
             migrate.head_revision(engine),
         )
         return 1
+    ensure_planner_statistics(engine)
     searcher = load_searcher(settings, create_session_factory(engine))
     running = create_server(settings, engine, searcher)
     address = f"{settings.host}:{running.port}"

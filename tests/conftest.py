@@ -32,7 +32,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "CONCEPTKG_TEST_POSTGRES_URL",
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
 )
-_TABLES = (
+# Every table, in an order TRUNCATE ... CASCADE accepts (empties a test database).
+TABLES = (
     "paper_vectors, paper_concepts, papers, training_events, training_runs, "
     "alignments, spaces, concept_vectors, embedding_sets, edges, external_links, "
     "concepts, relations, "
@@ -101,7 +102,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     else:
         engine = create_db_engine(request.getfixturevalue("postgres_url"))
         with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+            connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     yield engine
     engine.dispose()
 

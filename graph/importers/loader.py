@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from graph.importers.parsing import ParsedLine, row_languages
 from graph.importers.pg_copy import PostgresCopyWriter
+from graph.planner_stats import refresh_planner_statistics
 from graph.records import WriteCounts
 from graph.writer import EdgeRow, write_edges
 
@@ -98,6 +99,8 @@ class BatchImporter:
                     progress.update(len(batch))
             else:
                 self._write_overlapped(batches, report, progress)
+        if report.written.inserted or report.written.updated:
+            refresh_planner_statistics(self._engine)
         logger.info(
             "import_done source=%s lines=%d inserted=%d updated=%d unchanged=%d "
             "filtered=%d bad=%d",

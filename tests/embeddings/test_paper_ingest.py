@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings.concept_linker import ConceptLinker
@@ -122,6 +122,20 @@ def test_ingest_same_papers_twice_writes_nothing_new(tiny: Tiny) -> None:
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
     assert (again.links, again.concepts_created, again.vectors) == (0, 0, 0)
     assert _counts(sessions) == before
+
+
+def test_ingest_leaves_planner_statistics_of_the_papers(tiny: Tiny) -> None:
+    sessions, _ = tiny
+
+    _ingest(tiny, TINY_PAPERS)
+
+    with sessions() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            analyzed = set(session.scalars(text("SELECT tbl FROM sqlite_stat1")))
+            assert {"papers", "paper_concepts", "edges"} <= analyzed
+        else:
+            estimate = "SELECT reltuples FROM pg_class WHERE relname = 'papers'"
+            assert session.scalar(text(estimate)) == len(TINY_PAPERS)
 
 
 def test_ingest_changed_paper_is_relinked_and_reencoded(tiny: Tiny) -> None:
