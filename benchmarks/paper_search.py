@@ -45,6 +45,7 @@ from embeddings.paper_records import PaperInput  # noqa: E402
 from embeddings.paper_search import (  # noqa: E402
     LATE_INTERACTION,
     SIGNALS,
+    EncodedQuery,
     PaperSearcher,
     RankConfig,
     fuse,
@@ -172,7 +173,8 @@ def main() -> int:
         train = sorted(qrels["train"], key=int)
         test = sorted(qrels["test"], key=int)
         started = time.perf_counter()
-        signals = {q: plain.signals(session, queries[q]).scores for q in train + test}
+        found = {q: plain.signals(session, queries[q]) for q in train + test}
+        signals = {q: found[q].scores for q in found}
         signal_s = time.perf_counter() - started
         lexical, bm25_train = _tuned_bm25(corpus, queries, train, qrels["train"], ids)
         matrices = {
@@ -180,7 +182,8 @@ def main() -> int:
         }
         matrices["bm25"] = bm25_train
         started = time.perf_counter()
-        late = _late_interaction(session, plain, queries, train, signals)
+        encoded = {q: found[q].encoded for q in train}
+        late = _late_interaction(session, plain, encoded, train, signals)
         late_s = time.perf_counter() - started
         weights, train_ndcg = _tune(matrices, late, train, qrels["train"], ids)
         logger.info(
@@ -294,14 +297,15 @@ def _tuned_bm25(
 def _late_interaction(
     session: object,
     searcher: PaperSearcher,
-    queries: dict[str, str],
+    encoded: dict[str, EncodedQuery],
     train: list[str],
     signals: dict[str, dict[str, np.ndarray]],
     pool: int = 150,
 ) -> np.ndarray:
-    """Train queries' MaxSim scores, float32 (queries, papers): scored for the
-    union of the best ``pool`` papers by the default fusion, dense, passage
-    and BM25, NaN elsewhere."""
+    """Train queries' MaxSim scores, float32 (queries, papers), from the
+    wordpieces their signals were computed with: scored for the union of the
+    best ``pool`` papers by the default fusion, dense, passage and BM25, NaN
+    elsewhere."""
     from embeddings.paper_search import top_rows
 
     weights = RankConfig().weights
@@ -314,7 +318,7 @@ def _late_interaction(
         picked = sorted(rows)
         late[row, picked] = searcher.late_interaction(
             session,  # type: ignore[arg-type]
-            queries[query],
+            encoded[query],
             picked,
         )
     return late

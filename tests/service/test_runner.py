@@ -96,6 +96,8 @@ def test_serve_console_script_answers_then_stops_on_sigint(
     assert f"ready address={address}" in log
     assert "stop_requested signal=SIGINT" in log
     assert "server_stopped" in log
+    # The test graph was written without an import, so it had no statistics.
+    assert log.index("planner_statistics_refreshed") < log.index("ready address")
 
 
 def test_serve_outdated_schema_exits_1_with_hint(
