@@ -24,6 +24,13 @@ jobs hits both alike):
 Last, ``--single`` one-vector ``NameDirections`` calls, each after a raw
 one-vector search of the same direction; latency per call.
 
+``--bf16-pass`` applies the server's ``index_bf16_pass`` setting (default
+``auto``: on where the CPU multiplies bfloat16 natively) to the flat index, so
+raw search, searcher and service all go through the bfloat16 first pass; each
+round is then also searched by an exact copy of the index without it
+(``exact_faiss_vectors_per_s``, ``bf16_speedup``), and the first round's hits
+of both are compared (``bf16_same_hits``).
+
 ``overhead_ratio = faiss_vectors_per_s / service_vectors_per_s``. Client and
 server share this process (and its GIL) and the machine's cores. Logs go to
 stderr; the last line of stdout is one JSON object.
@@ -57,6 +64,7 @@ from graph.errors import InvalidURI  # noqa: E402
 from graph.uri import concept_uri_from_text  # noqa: E402
 from graph.writer import ensure_concepts  # noqa: E402
 from service.client import ConceptKGClient  # noqa: E402
+from service.index_loader import apply_bf16_pass  # noqa: E402
 from service.server import create_server  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
@@ -120,6 +128,15 @@ def time_searcher(
     return time.perf_counter() - began
 
 
+def same_hits(
+    index: ConceptIndex, exact_index: ConceptIndex, queries: np.ndarray, k: int
+) -> float:
+    """Share of queries whose k hits are the same ids in the same order."""
+    found = index.search(queries, k).ids
+    expected = exact_index.search(queries, k).ids
+    return float((found == expected).all(axis=1).mean())
+
+
 def time_service(
     client: ConceptKGClient, queries: np.ndarray, k: int, size: int
 ) -> tuple[float, int, int]:
@@ -143,18 +160,26 @@ def time_batch_mode(
     searcher: ConceptSearcher,
     queries: np.ndarray,
     args: argparse.Namespace,
+    exact_index: ConceptIndex | None,
 ) -> dict[str, float]:
     """Raw FAISS and the streaming RPC, alternating round by round.
 
     Other jobs share the machine, so the two are interleaved: each round of
     ``--round-size`` queries is searched raw, then streamed through the
     service, and the seconds are summed. The searcher alone is timed on the
-    first round only, to split the service's extra time.
+    first round only, to split the service's extra time. With the bfloat16
+    first pass, each round is also searched by ``exact_index`` (the same
+    vectors without the pass), and the first round's hits are compared.
     """
     k, size = args.k, args.batch_size
     totals = {"raw": 0.0, "service": 0.0, "searcher": 0.0, "searcher_queries": 0.0}
+    totals.update(exact=0.0, same_hits=0.0)
     for number, start in enumerate(range(0, len(queries), args.round_size)):
         block = queries[start : start + args.round_size]
+        if exact_index is not None:
+            totals["exact"] += time_raw(exact_index, block, k, size)
+            if number == 0:
+                totals["same_hits"] = same_hits(searcher.index, exact_index, block, k)
         raw_s = time_raw(searcher.index, block, k, size)
         service_s, answered, named = time_service(client, block, k, size)
         if answered != len(block) or named != len(block) * k:
@@ -227,10 +252,14 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         time.perf_counter() - began,
     )
     began = time.perf_counter()
+    vectors = unit_rows(rng, len(ids))
     index = ConceptIndex.build(
-        ids, unit_rows(rng, len(ids)), embedding_set="bench/1", kind=args.index_kind
+        ids, vectors, embedding_set="bench/1", kind=args.index_kind
     )
     build_s = time.perf_counter() - began
+    exact_index = None
+    if apply_bf16_pass(args.bf16_pass, index):
+        exact_index = ConceptIndex.build(ids, vectors, embedding_set="bench/1")
     searcher = ConceptSearcher(index, TextEncoder())
     queries = unit_rows(rng, args.queries)
     engine = create_db_engine(url)
@@ -245,7 +274,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     client = ConceptKGClient(f"127.0.0.1:{running.port}", timeout_s=3600)
     try:
         client.wait_ready()
-        totals = time_batch_mode(client, searcher, queries, args)
+        totals = time_batch_mode(client, searcher, queries, args, exact_index)
         single_queries = queries[: args.single]
         client.name_directions(single_queries[:1].tolist(), k=args.k)
         single, single_raw = time_single(client, index, single_queries, args.k)
@@ -256,6 +285,15 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
     faiss_rate = len(queries) / totals["raw"]
     service_rate = len(queries) / totals["service"]
+    first_pass = index.bf16_pass
+    bf16: dict[str, Any] = {"bf16_pass": first_pass is not None}
+    if first_pass is not None:
+        bf16.update(
+            exact_faiss_vectors_per_s=round(len(queries) / totals["exact"]),
+            bf16_speedup=round(totals["exact"] / totals["raw"], 2),
+            bf16_same_hits=round(totals["same_hits"], 4),
+            bf16_searched_again=round(first_pass.rechecked / first_pass.searched, 4),
+        )
     return {
         "concepts": len(ids),
         "queries": len(queries),
@@ -278,6 +316,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "single_max_ms": round(float(single.max()), 3),
         "single_faiss_p50_ms": _ms(single_raw, 50),
         "single_faiss_p99_ms": _ms(single_raw, 99),
+        **bf16,
     }
 
 
@@ -292,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--single", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--index-kind", choices=["flat", "hnsw", "ivf"], default="flat")
+    parser.add_argument(
+        "--bf16-pass",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="the server's index_bf16_pass setting, for the flat index",
+    )
     args = parser.parse_args(argv)
     flags = ("concepts", "queries", "batch_size", "round_size", "k", "single")
     for flag in flags:

@@ -79,6 +79,7 @@ from graph import migrate  # noqa: E402
 from graph.db import create_db_engine, create_session_factory  # noqa: E402
 from graph.importers import import_sample  # noqa: E402
 from service.client import ConceptKGClient  # noqa: E402
+from service.index_loader import apply_bf16_pass  # noqa: E402
 from service.sae_import import ExplanationSource, import_explanations  # noqa: E402
 from service.server import create_server  # noqa: E402
 from service.settings import Settings  # noqa: E402
@@ -111,6 +112,12 @@ def parse_args() -> argparse.Namespace:
         help="timed namings per method and index; the median rate is reported",
     )
     parser.add_argument("--ef-search", type=int, default=128, help="HNSW")
+    parser.add_argument(
+        "--bf16-pass",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="the server's index_bf16_pass setting, for a flat naming index",
+    )
     parser.add_argument(
         "--prefilter-dim",
         type=int,
@@ -176,6 +183,7 @@ def prepare_concepts(
             index = build_index(session, info, folder / "index", kind=args.naming_index)
     index.nprobe = args.nprobe
     index.ef_search = args.ef_search
+    apply_bf16_pass(args.bf16_pass, index)
     return engine, index
 
 
@@ -251,6 +259,7 @@ def main() -> int:
         "default_method_enum": default,
         "naming_rates": rates,
         "naming_index": index_kind,
+        "bf16_pass": index.bf16_pass is not None,
         "other_index_naming": other_index,
         "alignment": alignment,
         **evaluation,

@@ -81,10 +81,11 @@ def name_with_other_indexes(
     names: dict[str, dict[int, Any]],
 ) -> dict[str, dict[str, Any]]:
     """The default method once more through a second server for each other
-    index kind (of flat, HNSW and IVF), and through a flat index with a
-    ``--prefilter-dim`` first pass: its rate and the share of features whose
-    top concept agrees with the first server's. Their names are stored as the
-    method's next versions."""
+    index kind (of flat, HNSW and IVF), through a flat index with a
+    ``--prefilter-dim`` first pass, and, when the first server had the
+    bfloat16 first pass, through a flat index without it: the rate and the
+    share of features whose top concept agrees with the first server's.
+    Their names are stored as the method's next versions."""
     with create_session_factory(engine)() as session:
         sets = EmbeddingSetStore(session)
         info = sets.latest("text")
@@ -100,6 +101,9 @@ def name_with_other_indexes(
         for kind in ("flat", "hnsw", "ivf")
         if kind != index.kind
     }
+    if index.bf16_pass is not None:
+        exact = ConceptIndex.build(ids, vectors, embedding_set=info.label)
+        others["flat_exact"] = name_with_index(run, engine, exact, encoder, names)
     if run.args.prefilter_dim:
         flat = ConceptIndex.build(ids, vectors, embedding_set=info.label)
         flat.enable_prefilter(run.args.prefilter_dim)
@@ -132,6 +136,7 @@ def name_with_index(
         "nprobe": run.args.nprobe if other.kind == "ivf" else None,
         "ef_search": run.args.ef_search if other.kind == "hnsw" else None,
         "prefilter_dim": other.prefilter_dim or None,
+        "bf16_pass": other.bf16_pass is not None,
         "features_per_s": rate,
         "top1_agreement": round(float(np.mean(same)), 4),
     }

@@ -9,7 +9,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import faiss as _faiss
 import numpy as np
@@ -24,6 +24,10 @@ from embeddings.moved_vectors import MovedVectors
 from embeddings.prefilter import ReducedPrefilter
 from embeddings.rwlock import ReadWriteLock
 from embeddings.vectors import check_vectors
+
+if TYPE_CHECKING:
+    # Imported where enabled: it loads torch, which the index itself needs not.
+    from embeddings.bf16_pass import BFloat16Pass
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +102,7 @@ class ConceptIndex:
         self.folder: Path | None = None
         self._gpu_index = _gpu_replica(index) if kind == "flat" else None
         self._prefilter: ReducedPrefilter | None = None
+        self._bf16: BFloat16Pass | None = None
         self._moved = MovedVectors(int(index.d))
 
     @property
@@ -183,6 +188,37 @@ class ConceptIndex:
                 self._stored_vectors(), dim, factor=factor
             )
 
+    @property
+    def bf16_pass(self) -> BFloat16Pass | None:
+        """The bfloat16 first pass of batch searches, None when there is none."""
+        return self._bf16
+
+    def enable_bf16_pass(self, *, extra: int = 32) -> None:
+        """Search batches of PREFILTER_MIN_QUERIES or more through a bfloat16
+        product first (:mod:`embeddings.bf16_pass`): hits and scores stay exact,
+        a query whose bfloat16 candidates cannot be proven complete is searched
+        again exactly. Takes half the index's memory again. Filtered searches
+        and small batches stay exact; a reduced prefilter, if also enabled,
+        takes precedence.
+
+        Raises:
+            ValueError: not a flat index.
+        """
+        if self.kind != "flat":
+            raise ValueError(
+                f"a bfloat16 pass needs a flat index, this one is {self.kind}"
+            )
+        from embeddings.bf16_pass import BFloat16Pass
+
+        with self._lock.writing():
+            self._bf16 = BFloat16Pass(self._stored_vectors(), extra=extra)
+        logger.info(
+            "bf16_pass_enabled set=%s vectors=%d extra=%d",
+            self.embedding_set,
+            self.count,
+            extra,
+        )
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors of new concepts (incremental; ids must not be indexed yet)."""
         vectors = check_vectors(vectors, dim=self.dim, name="added vectors")
@@ -193,6 +229,8 @@ class ConceptIndex:
                 self._gpu_index.add_with_ids(vectors, ids)
             if self._prefilter is not None:
                 self._prefilter.add(vectors)
+            if self._bf16 is not None:
+                self._bf16.add(vectors)
 
     def search(
         self, queries: np.ndarray, k: int, *, allowed_ids: np.ndarray | None = None
@@ -217,6 +255,14 @@ class ConceptIndex:
             and k <= self.count
         ):
             return self._prefiltered_search(queries, k)
+        if (
+            self._bf16 is not None
+            and self._gpu_index is None
+            and params is None
+            and len(queries) >= PREFILTER_MIN_QUERIES
+            and k <= self.count
+        ):
+            return self._bf16_search(queries, k)
         # FAISS GPU indexes take no ID selector: filtered searches stay on
         # the CPU copy.
         searched = self._index
@@ -236,6 +282,25 @@ class ConceptIndex:
         with self._lock.reading():
             scores, rows = self._prefilter.search(queries, self._stored_vectors(), k)
             ids = faiss.vector_to_array(self._index.id_map)[rows]
+        return SearchResult(scores=scores, ids=ids)
+
+    def _bf16_search(self, queries: np.ndarray, k: int) -> SearchResult:
+        assert self._bf16 is not None
+        with self._lock.reading():
+            first = self._bf16.search(queries, self._stored_vectors(), k)
+            scores = first.scores
+            ids = faiss.vector_to_array(self._index.id_map)[first.rows]
+            unproven = np.flatnonzero(~first.certain)
+            if len(unproven):
+                exact_scores, exact_ids = self._index.search(queries[unproven], k)
+                scores[unproven] = exact_scores
+                ids[unproven] = exact_ids
+        logger.debug(
+            "bf16_pass_search queries=%d k=%d searched_again=%d",
+            len(queries),
+            k,
+            len(unproven),
+        )
         return SearchResult(scores=scores, ids=ids)
 
     def _stored_vectors(self) -> np.ndarray:
@@ -296,6 +361,8 @@ class ConceptIndex:
                     )
             if self._prefilter is not None:
                 self._prefilter.replace(rows, vectors)
+            if self._bf16 is not None:
+                self._bf16.replace(rows, vectors)
             if self._gpu_index is not None:
                 self._gpu_index = _gpu_replica(self._index)
 

@@ -6,10 +6,12 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from embeddings.bf16_pass import bf16_is_native
 from embeddings.build import load_or_rebuild_index
 from embeddings.concept_text import templates_in
 from embeddings.encoders import TextEncoder
 from embeddings.incremental import text_params_of
+from embeddings.index import ConceptIndex
 from embeddings.search import ConceptSearcher
 from embeddings.sets import EmbeddingSetNotFound, EmbeddingSetStore
 from service.settings import Settings
@@ -46,6 +48,7 @@ def load_searcher(
             "prefilter_ignored kind=%s hint='a prefilter needs the flat index'",
             index.kind,
         )
+    apply_bf16_pass(settings.index_bf16_pass, index)
     encoder = TextEncoder(settings.model_path)
     if str(encoder.model_path) != info.model:
         logger.warning(
@@ -55,3 +58,21 @@ def load_searcher(
             encoder.model_path,
         )
     return ConceptSearcher(index, encoder, query_templates=templates)
+
+
+def apply_bf16_pass(wanted: str, index: ConceptIndex) -> bool:
+    """Enable the bfloat16 first pass of batch search as the setting
+    ``index_bf16_pass`` asks (``on``, ``off``, or ``auto``: where the CPU
+    multiplies bfloat16 natively); True when it is enabled.
+    """
+    if wanted == "off" or (wanted == "auto" and not bf16_is_native()):
+        return False
+    if index.kind != "flat":
+        if wanted == "on":
+            logger.warning(
+                "bf16_pass_ignored kind=%s hint='it needs the flat index'",
+                index.kind,
+            )
+        return False
+    index.enable_bf16_pass()
+    return True

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         description="Flat index: principal components of a first pass for batch "
         "searches, re-ranked exactly; 0 = exact only.",
     )
+    index_bf16_pass: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Flat index: a bfloat16 first pass for batch searches, proven "
+        "exact per query; auto = on where the CPU multiplies bfloat16 natively.",
+    )
     max_k: int = Field(default=100, ge=1, le=1000)
     max_text_chars: int = Field(default=2000, ge=1)
     max_name_batch: int = Field(default=4096, ge=1)

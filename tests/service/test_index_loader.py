@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from embeddings.bf16_pass import bf16_is_native
 from embeddings.build import build_text_set
 from embeddings.concept_text import TextMode
 from embeddings.encoders import TextEncoder
@@ -73,6 +74,36 @@ def test_prefilter_setting_applies_to_the_flat_index_only(
     assert searcher is not None
     assert searcher.index.prefilter_dim == expected_dim
     ignored = "prefilter_ignored kind=hnsw" in caplog.text
+    assert ignored == (kind == "hnsw")
+
+
+@pytest.mark.parametrize(
+    ("kind", "setting", "expected"),
+    [
+        ("flat", "on", True),
+        ("flat", "off", False),
+        ("flat", "auto", bf16_is_native()),
+        ("hnsw", "on", False),
+    ],
+)
+def test_bf16_pass_setting_applies_to_the_flat_index_only(
+    engine: Engine,
+    encoder: TextEncoder,
+    tmp_path: Path,
+    kind: str,
+    setting: str,
+    expected: bool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sessions = _sessions_with_text_set(engine, encoder)
+    settings = Settings(data_dir=tmp_path, index_kind=kind, index_bf16_pass=setting)
+
+    with caplog.at_level("WARNING", logger="service.index_loader"):
+        searcher = load_searcher(settings, sessions)
+
+    assert searcher is not None
+    assert (searcher.index.bf16_pass is not None) == expected
+    ignored = "bf16_pass_ignored kind=hnsw" in caplog.text
     assert ignored == (kind == "hnsw")
 
 

@@ -1,0 +1,166 @@
+"""The bfloat16 first pass of batch search: the exact top k, proven or redone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from embeddings.bf16_pass import BFloat16Pass, score_error_bound
+from embeddings.index import PREFILTER_MIN_QUERIES, ConceptIndex
+from embeddings.vectors import normalize_rows
+
+DIM = 48
+
+
+def _unit(rng: np.random.Generator, count: int) -> np.ndarray:
+    return normalize_rows(rng.normal(size=(count, DIM)).astype(np.float32))
+
+
+def _exact_scores(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    scores = queries @ vectors.T
+    return -np.sort(-scores, axis=1)[:, :k]
+
+
+def _assert_exact(
+    found_ids: np.ndarray,
+    found_scores: np.ndarray,
+    vectors: np.ndarray,
+    ids: np.ndarray,
+    queries: np.ndarray,
+) -> None:
+    """The returned scores are the exact top-k scores, and each is the score of
+    the concept returned beside it (robust to ties between concepts)."""
+    k = found_ids.shape[1]
+    np.testing.assert_allclose(
+        found_scores, _exact_scores(vectors, queries, k), atol=1e-5
+    )
+    rows = np.searchsorted(ids, found_ids)
+    recomputed = np.einsum("nd,nkd->nk", queries, vectors[rows])
+    np.testing.assert_allclose(found_scores, recomputed, atol=1e-5)
+
+
+def test_the_error_bound_holds_for_vectors_of_any_norm() -> None:
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(500, DIM)).astype(np.float32) * rng.uniform(
+        0.1, 3, size=(500, 1)
+    ).astype(np.float32)
+    queries = rng.normal(size=(200, DIM)).astype(np.float32) * 5
+    exact = queries.astype(np.float64) @ rows.T.astype(np.float64)
+    approximate = (
+        (torch.from_numpy(queries).bfloat16() @ torch.from_numpy(rows).bfloat16().T)
+        .float()
+        .numpy()
+    )
+    bound = score_error_bound(
+        np.linalg.norm(queries, axis=1),
+        float(np.linalg.norm(rows, axis=1).max()),
+        DIM,
+    )
+
+    errors = np.abs(approximate - exact)
+    assert (errors <= bound[:, None]).all()
+    # Tight enough to prove most queries: the worst error is a fair share of it.
+    assert errors.max() > 0.05 * bound.max()
+
+
+def test_a_flat_index_with_the_pass_returns_the_exact_top_k() -> None:
+    rng = np.random.default_rng(1)
+    vectors = _unit(rng, 3000)
+    ids = np.arange(3000, dtype=np.int64) * 2 + 5
+    queries = _unit(rng, PREFILTER_MIN_QUERIES * 4)
+    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
+    index.enable_bf16_pass(extra=16)
+
+    found = index.search(queries, 10)
+
+    assert index.bf16_pass is not None
+    assert index.bf16_pass.searched == len(queries)
+    _assert_exact(found.ids, found.scores, vectors, ids, queries)
+
+
+def test_queries_the_pass_cannot_prove_are_searched_again_exactly() -> None:
+    """Near-duplicate vectors score closer together than bfloat16 can tell
+    apart, so the proof fails for queries near them and they are searched
+    exactly; the answer is the exact top k either way."""
+    rng = np.random.default_rng(2)
+    center = _unit(rng, 1)
+    cluster = normalize_rows(center + 0.003 * rng.normal(size=(300, DIM)))
+    vectors = np.vstack([_unit(rng, 1700), cluster]).astype(np.float32)
+    ids = np.arange(2000, dtype=np.int64)
+    near = normalize_rows(center + 0.01 * rng.normal(size=(PREFILTER_MIN_QUERIES, DIM)))
+    far = _unit(rng, PREFILTER_MIN_QUERIES)
+    queries = np.vstack([near, far]).astype(np.float32)
+    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
+    index.enable_bf16_pass(extra=4)
+
+    found = index.search(queries, 20)
+
+    assert index.bf16_pass is not None
+    assert index.bf16_pass.rechecked >= PREFILTER_MIN_QUERIES // 2
+    assert index.bf16_pass.rechecked < len(queries)
+    _assert_exact(found.ids, found.scores, vectors, ids, queries)
+
+
+def test_the_proof_never_certifies_a_wrong_answer() -> None:
+    """With few spare candidates the proof fails often; every query it
+    certifies must still hold the exact top k."""
+    rng = np.random.default_rng(3)
+    vectors = _unit(rng, 2000)
+    stored = vectors.copy()
+    queries = _unit(rng, 300)
+    first_pass = BFloat16Pass(stored, extra=2)
+
+    result = first_pass.search(queries, stored, 5)
+
+    assert 0 < result.certain.sum() < len(queries)
+    exact = _exact_scores(vectors, queries, 5)
+    np.testing.assert_allclose(
+        result.scores[result.certain], exact[result.certain], atol=1e-5
+    )
+
+
+def test_added_and_replaced_vectors_are_seen_by_the_pass() -> None:
+    rng = np.random.default_rng(4)
+    vectors = _unit(rng, 1000)
+    ids = np.arange(1000, dtype=np.int64)
+    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
+    index.enable_bf16_pass()
+    added = _unit(rng, 40)
+    added_ids = np.arange(1000, 1040, dtype=np.int64)
+    index.add(added_ids, added)
+    moved = _unit(rng, 1)
+    index.replace(np.array([3], dtype=np.int64), moved)
+
+    queries = np.vstack([added, moved]).astype(np.float32)
+    found = index.search(queries, 1)
+
+    np.testing.assert_array_equal(found.ids[:, 0], np.append(added_ids, 3))
+    np.testing.assert_allclose(found.scores[:, 0], 1.0, atol=1e-5)
+
+
+def test_small_and_filtered_batches_skip_the_pass() -> None:
+    rng = np.random.default_rng(5)
+    vectors = _unit(rng, 500)
+    ids = np.arange(500, dtype=np.int64)
+    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
+    index.enable_bf16_pass()
+    assert index.bf16_pass is not None
+
+    index.search(_unit(rng, PREFILTER_MIN_QUERIES - 1), 3)
+    filtered = index.search(_unit(rng, PREFILTER_MIN_QUERIES), 3, allowed_ids=ids[:50])
+
+    assert index.bf16_pass.searched == 0
+    assert (filtered.ids < 50).all()
+
+
+def test_the_pass_needs_a_flat_index() -> None:
+    rng = np.random.default_rng(6)
+    vectors = _unit(rng, 200)
+    hnsw = ConceptIndex.build(
+        np.arange(200, dtype=np.int64), vectors, embedding_set="test/1", kind="hnsw"
+    )
+    with pytest.raises(ValueError, match="flat index, this one is hnsw"):
+        hnsw.enable_bf16_pass()
+    with pytest.raises(ValueError, match="extra must be >= 0"):
+        BFloat16Pass(vectors, extra=-1)
