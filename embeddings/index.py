@@ -194,12 +194,11 @@ class ConceptIndex:
         return self._bf16
 
     def enable_bf16_pass(self, *, extra: int = 32) -> None:
-        """Search batches of PREFILTER_MIN_QUERIES or more through a bfloat16
-        product first (:mod:`embeddings.bf16_pass`): hits and scores stay exact,
-        a query whose bfloat16 candidates cannot be proven complete is searched
-        again exactly. Takes half the index's memory again. Filtered searches
-        and small batches stay exact; a reduced prefilter, if also enabled,
-        takes precedence.
+        """Search through a bfloat16 product first (:mod:`embeddings.bf16_pass`):
+        hits and scores stay exact, a query whose bfloat16 candidates cannot be
+        proven complete is searched again exactly. Takes half the index's
+        memory again. Filtered searches go to FAISS as before; a reduced
+        prefilter, if also enabled, takes precedence for batches it serves.
 
         Raises:
             ValueError: not a flat index.
@@ -259,7 +258,6 @@ class ConceptIndex:
             self._bf16 is not None
             and self._gpu_index is None
             and params is None
-            and len(queries) >= PREFILTER_MIN_QUERIES
             and k <= self.count
         ):
             return self._bf16_search(queries, k)

@@ -139,18 +139,20 @@ def test_added_and_replaced_vectors_are_seen_by_the_pass() -> None:
     np.testing.assert_allclose(found.scores[:, 0], 1.0, atol=1e-5)
 
 
-def test_small_and_filtered_batches_skip_the_pass() -> None:
+def test_single_queries_use_the_pass_and_filtered_searches_skip_it() -> None:
     rng = np.random.default_rng(5)
     vectors = _unit(rng, 500)
     ids = np.arange(500, dtype=np.int64)
     index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
     index.enable_bf16_pass()
     assert index.bf16_pass is not None
+    query = _unit(rng, 1)
 
-    index.search(_unit(rng, PREFILTER_MIN_QUERIES - 1), 3)
+    single = index.search(query, 3)
     filtered = index.search(_unit(rng, PREFILTER_MIN_QUERIES), 3, allowed_ids=ids[:50])
 
-    assert index.bf16_pass.searched == 0
+    assert index.bf16_pass.searched == 1
+    _assert_exact(single.ids, single.scores, vectors, ids, query)
     assert (filtered.ids < 50).all()
 
 
