@@ -35,6 +35,13 @@ _BF16_ROUNDOFF = 2.0**-8
 _QUERY_CHUNK = 512
 # Queries re-scored at once: 256 x 64 candidates x 384 floats is 25 MB.
 _RESCORE_CHUNK = 256
+# Candidates of a query whose proof failed grow by this factor, up to the
+# most; past that the query is left to an exact search.
+_WIDEN = 8
+_MOST_CANDIDATES = 2048
+# A filter that keeps less than 1/this of the rows is gathered into a table of
+# its own; a larger one masks the whole table.
+_GATHER_SHARE = 4
 
 
 def bf16_is_native() -> bool:
@@ -127,48 +134,136 @@ class BFloat16Pass:
         # The old norms stay in the maximum: an upper bound keeps the proof valid.
         self._note_norms(vectors)
 
+    def _searched_rows(
+        self, allowed_rows: np.ndarray | None
+    ) -> tuple[torch.Tensor, np.ndarray | None, torch.Tensor | None]:
+        """The table to multiply, the index rows of its rows (None: the same),
+        and a (1, rows) mask of rows to leave out (None: none).
+
+        A small subset is gathered into a table of its own; a large one is
+        searched in the whole table with the other rows masked, which costs
+        less than copying most of the table.
+        """
+        table = self._table[: self._count]
+        if allowed_rows is None:
+            return table, None, None
+        rows = np.asarray(allowed_rows, dtype=np.int64)
+        if len(rows) * _GATHER_SHARE < self._count:
+            return table[torch.from_numpy(rows)], rows, None
+        blocked = torch.ones((1, self._count), dtype=torch.bool)
+        blocked[0, torch.from_numpy(rows)] = False
+        return table, rows, blocked
+
     def _note_norms(self, vectors: np.ndarray) -> None:
         largest = float(np.linalg.norm(vectors, axis=1).max())
         self._max_norm = max(self._max_norm, largest)
 
     def search(
-        self, queries: np.ndarray, stored: np.ndarray, k: int
+        self,
+        queries: np.ndarray,
+        stored: np.ndarray,
+        k: int,
+        *,
+        allowed_rows: np.ndarray | None = None,
     ) -> FirstPassResult:
         """Exact top-k among each query's bfloat16 candidates, with the proof.
 
         Args:
             queries: float32 (n, dim).
             stored: float32 (rows, dim), the index's vectors in row order.
-            k: hits per query, 1 <= k <= count.
+            k: hits per query, 1 <= k <= the rows searched.
+            allowed_rows: search only these rows (distinct, int64); None = all.
         """
         n = len(queries)
-        taken = min(self._count, k + self.extra)
+        table, positions, blocked = self._searched_rows(allowed_rows)
+        searched_rows = self._count if allowed_rows is None else len(allowed_rows)
+        if not 1 <= k <= searched_rows:
+            raise ValueError(f"k={k} is outside 1..{searched_rows} searched rows")
         bounds = score_error_bound(
             np.linalg.norm(queries, axis=1), self._max_norm, self.dim
         )
         scores = np.empty((n, k), dtype=np.float32)
         rows = np.empty((n, k), dtype=np.int64)
-        certain = np.empty(n, dtype=bool)
-        table = self._table[: self._count]
+        certain = np.zeros(n, dtype=bool)
+        rescorer = _Rescorer(
+            queries,
+            stored,
+            k,
+            positions if blocked is None else None,
+            bounds,
+            scores,
+            rows,
+            certain,
+        )
         for start in range(0, n, _QUERY_CHUNK):
             end = min(n, start + _QUERY_CHUNK)
             chunk = torch.from_numpy(np.ascontiguousarray(queries[start:end]))
             approximate = chunk.to(torch.bfloat16) @ table.T
-            top_scores, top_rows = approximate.topk(taken, dim=1, sorted=False)
-            lowest_taken = top_scores.float().min(dim=1).values.numpy()
-            candidates = top_rows.numpy()
-            for sub in range(start, end, _RESCORE_CHUNK):
-                sub_end = min(end, sub + _RESCORE_CHUNK)
-                found = candidates[sub - start : sub_end - start]
-                exact = np.einsum("nd,ncd->nc", queries[sub:sub_end], stored[found])
-                best = np.argsort(-exact, axis=1, kind="stable")[:, :k]
-                scores[sub:sub_end] = np.take_along_axis(exact, best, axis=1)
-                rows[sub:sub_end] = np.take_along_axis(found, best, axis=1)
-            if taken == self._count:
-                certain[start:end] = True
-            else:
-                kth_exact = scores[start:end, k - 1].astype(np.float64)
-                certain[start:end] = kth_exact >= lowest_taken + bounds[start:end]
+            if blocked is not None:
+                approximate.masked_fill_(blocked, float("-inf"))
+            # Unproven queries take _WIDEN times more candidates from the
+            # same bfloat16 scores, up to _MOST_CANDIDATES, before the caller
+            # searches them exactly.
+            pending = np.arange(start, end)
+            taken = min(searched_rows, k + self.extra)
+            while True:
+                rescored = (
+                    approximate
+                    if len(pending) == end - start
+                    else (approximate[torch.from_numpy(pending - start)])
+                )
+                proven = rescorer.rescore(rescored, pending, taken, searched_rows)
+                pending = pending[~proven]
+                most = min(searched_rows, _MOST_CANDIDATES)
+                if not len(pending) or taken >= most:
+                    break
+                taken = min(most, taken * _WIDEN)
         self.searched += n
         self.rechecked += int(n - certain.sum())
         return FirstPassResult(scores=scores, rows=rows, certain=certain)
+
+
+@dataclass(frozen=True)
+class _Rescorer:
+    """Re-scores queries' bfloat16 candidates exactly and proves them.
+
+    ``queries``, ``stored``, ``k`` and ``bounds`` are the search's;
+    ``positions`` maps a column of the bfloat16 scores to its index row (None:
+    the same); ``scores``, ``rows`` and ``certain`` are the outputs, written
+    in place.
+    """
+
+    queries: np.ndarray
+    stored: np.ndarray
+    k: int
+    positions: np.ndarray | None
+    bounds: np.ndarray
+    scores: np.ndarray
+    rows: np.ndarray
+    certain: np.ndarray
+
+    def rescore(
+        self, approximate: torch.Tensor, where: np.ndarray, taken: int, searched: int
+    ) -> np.ndarray:
+        """Exact top-k of the queries at ``where`` (one row of ``approximate``
+        each) among their ``taken`` best bfloat16 columns; returns which of
+        them are proven complete."""
+        top_scores, top_rows = approximate.topk(taken, dim=1, sorted=False)
+        candidates = top_rows.numpy()
+        if self.positions is not None:
+            candidates = self.positions[candidates]
+        for sub in range(0, len(where), _RESCORE_CHUNK):
+            part = where[sub : sub + _RESCORE_CHUNK]
+            found = candidates[sub : sub + _RESCORE_CHUNK]
+            exact = np.einsum("nd,ncd->nc", self.queries[part], self.stored[found])
+            best = np.argsort(-exact, axis=1, kind="stable")[:, : self.k]
+            self.scores[part] = np.take_along_axis(exact, best, axis=1)
+            self.rows[part] = np.take_along_axis(found, best, axis=1)
+        if taken == searched:
+            proven = np.ones(len(where), dtype=bool)
+        else:
+            lowest_taken = top_scores.float().min(dim=1).values.numpy()
+            kth_exact = self.scores[where, self.k - 1].astype(np.float64)
+            proven = kth_exact >= lowest_taken + self.bounds[where]
+        self.certain[where] = proven
+        return proven

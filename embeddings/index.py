@@ -49,6 +49,11 @@ MOVED_REBUILD_SHARE = 0.05
 # Batches smaller than this search exactly even with a prefilter: the first
 # pass saves nothing on a handful of queries.
 PREFILTER_MIN_QUERIES = 32
+# Filtered searches of fewer queries skip the bfloat16 pass: FAISS scores only
+# the allowed ids, which for one query costs less than finding their rows and
+# masking or gathering the bfloat16 table; from 4 queries on the pass is faster
+# at every share of allowed ids measured (benchmarks/RESULTS.md).
+BF16_FILTERED_MIN_QUERIES = 4
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class ConceptIndex:
         self._gpu_index = _gpu_replica(index) if kind == "flat" else None
         self._prefilter: ReducedPrefilter | None = None
         self._bf16: BFloat16Pass | None = None
+        self._id_rows: tuple[np.ndarray, np.ndarray] | None = None
         self._moved = MovedVectors(int(index.d))
 
     @property
@@ -197,8 +203,9 @@ class ConceptIndex:
         """Search through a bfloat16 product first (:mod:`embeddings.bf16_pass`):
         hits and scores stay exact, a query whose bfloat16 candidates cannot be
         proven complete is searched again exactly. Takes half the index's
-        memory again. Filtered searches go to FAISS as before; a reduced
-        prefilter, if also enabled, takes precedence for batches it serves.
+        memory again. Filtered searches of BF16_FILTERED_MIN_QUERIES or more
+        go through it too; a reduced prefilter, if also enabled, takes
+        precedence for the batches it serves.
 
         Raises:
             ValueError: not a flat index.
@@ -257,10 +264,11 @@ class ConceptIndex:
         if (
             self._bf16 is not None
             and self._gpu_index is None
-            and params is None
-            and k <= self.count
+            and (allowed_ids is None or len(queries) >= BF16_FILTERED_MIN_QUERIES)
         ):
-            return self._bf16_search(queries, k)
+            result = self._bf16_search(queries, k, allowed_ids)
+            if result is not None:
+                return result
         # FAISS GPU indexes take no ID selector: filtered searches stay on
         # the CPU copy.
         searched = self._index
@@ -282,15 +290,29 @@ class ConceptIndex:
             ids = faiss.vector_to_array(self._index.id_map)[rows]
         return SearchResult(scores=scores, ids=ids)
 
-    def _bf16_search(self, queries: np.ndarray, k: int) -> SearchResult:
+    def _bf16_search(
+        self, queries: np.ndarray, k: int, allowed_ids: np.ndarray | None
+    ) -> SearchResult | None:
+        """Search through the bfloat16 pass; None when fewer than k concepts
+        are searched (FAISS then pads the hits)."""
         assert self._bf16 is not None
         with self._lock.reading():
-            first = self._bf16.search(queries, self._stored_vectors(), k)
+            stored_ids, order = self._ids_by_row()
+            rows = None
+            if allowed_ids is not None:
+                rows = _rows_of(stored_ids, order, allowed_ids)
+            if k > (self.count if rows is None else len(rows)):
+                return None
+            first = self._bf16.search(
+                queries, self._stored_vectors(), k, allowed_rows=rows
+            )
             scores = first.scores
-            ids = faiss.vector_to_array(self._index.id_map)[first.rows]
+            ids = stored_ids[first.rows]
             unproven = np.flatnonzero(~first.certain)
             if len(unproven):
-                exact_scores, exact_ids = self._index.search(queries[unproven], k)
+                exact_scores, exact_ids = self._index.search(
+                    queries[unproven], k, params=self._search_parameters(allowed_ids)
+                )
                 scores[unproven] = exact_scores
                 ids[unproven] = exact_ids
         logger.debug(
@@ -300,6 +322,16 @@ class ConceptIndex:
             len(unproven),
         )
         return SearchResult(scores=scores, ids=ids)
+
+    def _ids_by_row(self) -> tuple[np.ndarray, np.ndarray]:
+        """A flat index's id of each row, and the rows in id order (hold the
+        lock). Cached by row count: a flat index only appends rows."""
+        cached = self._id_rows
+        if cached is None or len(cached[0]) != self.count:
+            stored_ids = faiss.vector_to_array(self._index.id_map)
+            cached = (stored_ids, np.argsort(stored_ids, kind="stable"))
+            self._id_rows = cached
+        return cached
 
     def _stored_vectors(self) -> np.ndarray:
         """A flat or HNSW index's vectors in row order, a view (hold the lock)."""
@@ -511,6 +543,22 @@ def _gpu_replica(index: Any) -> Any:
     replica = faiss.index_cpu_to_all_gpus(index)
     logger.info("index_on_gpu gpus=%d vectors=%d", faiss.get_num_gpus(), index.ntotal)
     return replica
+
+
+def _rows_of(
+    stored_ids: np.ndarray, order: np.ndarray, wanted: np.ndarray
+) -> np.ndarray:
+    """Distinct rows of ``stored_ids`` (row -> id, sorted by ``order``) that
+    hold an id of ``wanted``, ascending; ids that are not stored are left out,
+    as FAISS's selectors do."""
+    wanted = np.asarray(wanted, dtype=np.int64)
+    slots = np.minimum(
+        np.searchsorted(stored_ids, wanted, sorter=order), len(order) - 1
+    )
+    rows = order[slots]
+    held = np.zeros(len(stored_ids), dtype=bool)
+    held[rows[stored_ids[rows] == wanted]] = True
+    return np.flatnonzero(held)
 
 
 def _check_ids(ids: np.ndarray, count: int) -> np.ndarray:

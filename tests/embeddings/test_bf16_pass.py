@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 import torch
 
+from embeddings import bf16_pass
 from embeddings.bf16_pass import BFloat16Pass, score_error_bound
-from embeddings.index import PREFILTER_MIN_QUERIES, ConceptIndex
+from embeddings.index import (
+    BF16_FILTERED_MIN_QUERIES,
+    PREFILTER_MIN_QUERIES,
+    ConceptIndex,
+)
 from embeddings.vectors import normalize_rows
 
 DIM = 48
@@ -85,9 +90,11 @@ def test_queries_the_pass_cannot_prove_are_searched_again_exactly() -> None:
     exactly; the answer is the exact top k either way."""
     rng = np.random.default_rng(2)
     center = _unit(rng, 1)
-    cluster = normalize_rows(center + 0.003 * rng.normal(size=(300, DIM)))
-    vectors = np.vstack([_unit(rng, 1700), cluster]).astype(np.float32)
-    ids = np.arange(2000, dtype=np.int64)
+    # More near-duplicates than the widest candidate set, so that widening
+    # cannot prove the queries near them either.
+    cluster = normalize_rows(center + 0.003 * rng.normal(size=(3000, DIM)))
+    vectors = np.vstack([_unit(rng, 2000), cluster]).astype(np.float32)
+    ids = np.arange(5000, dtype=np.int64)
     near = normalize_rows(center + 0.01 * rng.normal(size=(PREFILTER_MIN_QUERIES, DIM)))
     far = _unit(rng, PREFILTER_MIN_QUERIES)
     queries = np.vstack([near, far]).astype(np.float32)
@@ -102,9 +109,12 @@ def test_queries_the_pass_cannot_prove_are_searched_again_exactly() -> None:
     _assert_exact(found.ids, found.scores, vectors, ids, queries)
 
 
-def test_the_proof_never_certifies_a_wrong_answer() -> None:
-    """With few spare candidates the proof fails often; every query it
-    certifies must still hold the exact top k."""
+def test_the_proof_never_certifies_a_wrong_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With few spare candidates and no widening the proof fails often;
+    every query it certifies must still hold the exact top k."""
+    monkeypatch.setattr(bf16_pass, "_MOST_CANDIDATES", 7)
     rng = np.random.default_rng(3)
     vectors = _unit(rng, 2000)
     stored = vectors.copy()
@@ -117,6 +127,23 @@ def test_the_proof_never_certifies_a_wrong_answer() -> None:
     exact = _exact_scores(vectors, queries, 5)
     np.testing.assert_allclose(
         result.scores[result.certain], exact[result.certain], atol=1e-5
+    )
+
+
+def test_unproven_queries_are_proven_from_more_candidates() -> None:
+    """The same search with widening: queries that k + 2 candidates could not
+    prove are proven from more of the same bfloat16 scores, exactly."""
+    rng = np.random.default_rng(3)
+    vectors = _unit(rng, 2000)
+    stored = vectors.copy()
+    queries = _unit(rng, 300)
+    first_pass = BFloat16Pass(stored, extra=2)
+
+    result = first_pass.search(queries, stored, 5)
+
+    assert result.certain.all()
+    np.testing.assert_allclose(
+        result.scores, _exact_scores(vectors, queries, 5), atol=1e-5
     )
 
 
@@ -139,7 +166,7 @@ def test_added_and_replaced_vectors_are_seen_by_the_pass() -> None:
     np.testing.assert_allclose(found.scores[:, 0], 1.0, atol=1e-5)
 
 
-def test_single_queries_use_the_pass_and_filtered_searches_skip_it() -> None:
+def test_single_queries_go_through_the_pass_unless_filtered() -> None:
     rng = np.random.default_rng(5)
     vectors = _unit(rng, 500)
     ids = np.arange(500, dtype=np.int64)
@@ -149,11 +176,48 @@ def test_single_queries_use_the_pass_and_filtered_searches_skip_it() -> None:
     query = _unit(rng, 1)
 
     single = index.search(query, 3)
-    filtered = index.search(_unit(rng, PREFILTER_MIN_QUERIES), 3, allowed_ids=ids[:50])
+    filtered = index.search(query, 3, allowed_ids=ids[:100])
 
     assert index.bf16_pass.searched == 1
     _assert_exact(single.ids, single.scores, vectors, ids, query)
-    assert (filtered.ids < 50).all()
+    _assert_exact(filtered.ids, filtered.scores, vectors[:100], ids[:100], query)
+
+
+@pytest.mark.parametrize("share", [0.9, 0.05])
+def test_filtered_searches_return_the_exact_top_k_of_the_allowed_ids(
+    share: float,
+) -> None:
+    """A large filter masks the whole table, a small one is gathered; both
+    give the exact hits among the allowed concepts only."""
+    rng = np.random.default_rng(7)
+    vectors = _unit(rng, 2000)
+    ids = np.arange(2000, dtype=np.int64) * 3 + 1
+    allowed = np.flatnonzero(rng.random(2000) < share)
+    queries = _unit(rng, BF16_FILTERED_MIN_QUERIES)
+    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
+    index.enable_bf16_pass()
+    unknown = np.array([2, 5], dtype=np.int64)
+
+    found = index.search(queries, 8, allowed_ids=np.append(ids[allowed], unknown))
+
+    assert index.bf16_pass is not None
+    assert index.bf16_pass.searched == len(queries)
+    assert np.isin(found.ids, ids[allowed]).all()
+    _assert_exact(found.ids, found.scores, vectors[allowed], ids[allowed], queries)
+
+
+def test_a_filter_with_fewer_than_k_ids_is_padded_as_faiss_does() -> None:
+    rng = np.random.default_rng(8)
+    vectors = _unit(rng, 300)
+    ids = np.arange(300, dtype=np.int64)
+    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
+    index.enable_bf16_pass()
+
+    found = index.search(_unit(rng, BF16_FILTERED_MIN_QUERIES), 5, allowed_ids=ids[:2])
+
+    assert (found.ids[:, 2:] == -1).all()
+    assert np.isneginf(found.scores[:, 2:]).all()
+    assert np.isin(found.ids[:, :2], ids[:2]).all()
 
 
 def test_the_pass_needs_a_flat_index() -> None:
