@@ -9,10 +9,10 @@ Two flat ConceptIndexes hold the same vectors (``--count`` random unit
 vectors of width 384, or the newest ``text`` set of a SQLite database); one
 gets the bfloat16 first pass (``embeddings/bf16_pass.py``). Random unit
 queries are searched by both, alternating run by run, for each batch size and
-filter: none, or a random share of the concept ids as ``allowed_ids``. Reported per case: the median
-seconds per batch of each, their ratio (``speedup``), and the share of
-queries whose hits are the same ids in the same order. Last line of stdout:
-one JSON object.
+filter: none, or a random share of the concept ids as ``allowed_ids``.
+Reported per case: the median milliseconds per search of each, their ratio
+(``speedup``), and the share of queries whose hits are the same ids in the
+same order. Last line of stdout: one JSON object.
 """
 
 from __future__ import annotations
