@@ -31,10 +31,14 @@ logger = logging.getLogger(__name__)
 
 # Unit roundoff of bfloat16 (8 significant bits, round to nearest).
 _BF16_ROUNDOFF = 2.0**-8
-# Queries multiplied at once: 512 x 100,000 bfloat16 scores is 100 MB.
-_QUERY_CHUNK = 512
-# Queries re-scored at once: 256 x 64 candidates x 384 floats is 25 MB.
-_RESCORE_CHUNK = 256
+# bfloat16 scores held at once (64 Mi of them, 128 MB): 512 queries at 100k
+# rows, 67 at 1M.
+_SCORE_BUDGET = 1 << 26
+_MOST_QUERIES_AT_ONCE = 512
+# Candidate vectors gathered at once for re-scoring (8 Mi floats, 32 MB): 256
+# queries at 42 candidates of width 384, 10 at 2,048.
+_RESCORE_BUDGET = 1 << 23
+_MOST_RESCORED_AT_ONCE = 256
 # Candidates of a query whose proof failed grow by this factor, up to the
 # most; past that the query is left to an exact search.
 _WIDEN = 8
@@ -195,8 +199,9 @@ class BFloat16Pass:
             rows,
             certain,
         )
-        for start in range(0, n, _QUERY_CHUNK):
-            end = min(n, start + _QUERY_CHUNK)
+        at_once = max(1, min(_MOST_QUERIES_AT_ONCE, _SCORE_BUDGET // len(table)))
+        for start in range(0, n, at_once):
+            end = min(n, start + at_once)
             chunk = torch.from_numpy(np.ascontiguousarray(queries[start:end]))
             approximate = chunk.to(torch.bfloat16) @ table.T
             if blocked is not None:
@@ -252,9 +257,16 @@ class _Rescorer:
         candidates = top_rows.numpy()
         if self.positions is not None:
             candidates = self.positions[candidates]
-        for sub in range(0, len(where), _RESCORE_CHUNK):
-            part = where[sub : sub + _RESCORE_CHUNK]
-            found = candidates[sub : sub + _RESCORE_CHUNK]
+        at_once = max(
+            1,
+            min(
+                _MOST_RESCORED_AT_ONCE,
+                _RESCORE_BUDGET // (taken * self.queries.shape[1]),
+            ),
+        )
+        for sub in range(0, len(where), at_once):
+            part = where[sub : sub + at_once]
+            found = candidates[sub : sub + at_once]
             exact = np.einsum("nd,ncd->nc", self.queries[part], self.stored[found])
             best = np.argsort(-exact, axis=1, kind="stable")[:, : self.k]
             self.scores[part] = np.take_along_axis(exact, best, axis=1)

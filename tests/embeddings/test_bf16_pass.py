@@ -230,3 +230,25 @@ def test_the_pass_needs_a_flat_index() -> None:
         hnsw.enable_bf16_pass()
     with pytest.raises(ValueError, match="extra must be >= 0"):
         BFloat16Pass(vectors, extra=-1)
+
+
+def test_small_memory_budgets_split_the_work_and_keep_the_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With budgets that hold one query's scores and a few candidates at a
+    time, the search runs in many pieces and returns the same exact top k."""
+    rng = np.random.default_rng(9)
+    vectors = _unit(rng, 2000)
+    stored = vectors.copy()
+    queries = _unit(rng, 50)
+    expected = BFloat16Pass(stored).search(queries, stored, 6)
+    monkeypatch.setattr(bf16_pass, "_SCORE_BUDGET", 2500)
+    monkeypatch.setattr(bf16_pass, "_RESCORE_BUDGET", DIM * 40)
+
+    pieces = BFloat16Pass(stored).search(queries, stored, 6)
+
+    np.testing.assert_array_equal(pieces.rows, expected.rows)
+    np.testing.assert_array_equal(pieces.certain, expected.certain)
+    np.testing.assert_allclose(
+        pieces.scores, _exact_scores(vectors, queries, 6), atol=1e-5
+    )
