@@ -55,6 +55,7 @@ from embeddings.search import ConceptSearcher  # noqa: E402
 from embeddings.sets import EmbeddingSetStore  # noqa: E402
 from graph import migrate  # noqa: E402
 from graph.db import create_db_engine, create_session_factory  # noqa: E402
+from service.index_loader import apply_bf16_pass  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 logger = logging.getLogger("paper_search")
@@ -132,6 +133,7 @@ def prepare(args: argparse.Namespace) -> tuple[object, ConceptSearcher, float]:
         shutil.copytree(args.index, folder)
     with sessions() as session:
         index = load_or_rebuild_index(session, info, folder, kind="flat")
+    apply_bf16_pass(args.bf16_pass, index)
     searcher = ConceptSearcher(index, encoder)
     papers, _, _ = read_beir(args.data)
     started = time.perf_counter()
@@ -154,6 +156,12 @@ def main() -> int:
     parser.add_argument("--index", type=Path, default=ROOT / "var/indexes/text-v1")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "var/bench/scifact")
     parser.add_argument("--ingest-only", action="store_true")
+    parser.add_argument(
+        "--bf16-pass",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="the server's index_bf16_pass setting for the concept index",
+    )
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO,
@@ -232,6 +240,7 @@ def main() -> int:
     line.update(
         {
             "queries_per_s": round(len(test) / search_s, 2),
+            "bf16_pass": searcher.index.bf16_pass is not None,
             "test_queries": len(test),
             "train_queries": len(train),
             "tuned_weights": weights,
