@@ -1,7 +1,7 @@
-"""A bfloat16 first pass for batch search of a flat index, certified exact.
+"""A bfloat16 first pass for search of a flat index, certified exact.
 
-Exact search of a batch is a float32 matrix product of the queries with every
-stored vector. CPUs with bfloat16 dot-product instructions (AVX512-BF16, AMX)
+Exact search is a float32 matrix product of the queries with every stored
+vector. CPUs with bfloat16 dot-product instructions (AVX512-BF16, AMX)
 multiply bfloat16 matrices two to three times faster. This pass keeps a
 bfloat16 copy of the stored vectors, takes the best ``k + extra`` rows of each
 query from the bfloat16 product, scores those rows with the float32 vectors,
@@ -15,8 +15,11 @@ once more (``u``). By Cauchy-Schwarz the bfloat16 score of any row is within
 ``eps = |q| * max|v| * (3u + 5u**2 + d * 2**-23)`` of its exact score. A row
 left out scored at most the smallest bfloat16 score taken, ``t``; if the k-th
 exact score among those taken is at least ``t + eps``, no row left out can
-beat it. A query that fails this test is reported, and the caller searches it
-exactly, so results are always the exact top k.
+beat it. A query that fails this test first takes more candidates from the
+same bfloat16 scores (up to 2,048); one that still fails is reported, and the
+caller searches it exactly, so results are always the exact top k. The bound
+assumes float32 accumulation of the bfloat16 products, which is what oneDNN's
+and torch's own CPU kernels do.
 """
 
 from __future__ import annotations
