@@ -205,7 +205,8 @@ class ConceptIndex:
         proven complete is searched again exactly. Takes half the index's
         memory again. Filtered searches of BF16_FILTERED_MIN_QUERIES or more
         go through it too; a reduced prefilter, if also enabled, takes
-        precedence for the batches it serves.
+        precedence for the batches it serves. Does nothing when a GPU copy of
+        the index serves the searches.
 
         Raises:
             ValueError: not a flat index.
@@ -214,6 +215,11 @@ class ConceptIndex:
             raise ValueError(
                 f"a bfloat16 pass needs a flat index, this one is {self.kind}"
             )
+        if self._gpu_index is not None:
+            # The GPU copy answers every unfiltered search; the table would
+            # only take memory.
+            logger.info("bf16_pass_skipped set=%s reason=gpu_index", self.embedding_set)
+            return
         from embeddings.bf16_pass import BFloat16Pass
 
         with self._lock.writing():

@@ -75,4 +75,4 @@ def apply_bf16_pass(wanted: str, index: ConceptIndex) -> bool:
             )
         return False
     index.enable_bf16_pass()
-    return True
+    return index.bf16_pass is not None
