@@ -45,6 +45,17 @@ def _assert_exact(
     np.testing.assert_allclose(found_scores, recomputed, atol=1e-5)
 
 
+def _indexed_with_pass(
+    rng: np.random.Generator, count: int, id_step: int = 1
+) -> tuple[np.ndarray, np.ndarray, ConceptIndex]:
+    """Random unit vectors, their ids, and a flat index over them with the pass."""
+    vectors = _unit(rng, count)
+    ids = np.arange(count, dtype=np.int64) * id_step + (1 if id_step > 1 else 0)
+    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
+    index.enable_bf16_pass()
+    return vectors, ids, index
+
+
 def test_the_error_bound_holds_for_vectors_of_any_norm() -> None:
     rng = np.random.default_rng(0)
     rows = rng.normal(size=(500, DIM)).astype(np.float32) * rng.uniform(
@@ -71,11 +82,8 @@ def test_the_error_bound_holds_for_vectors_of_any_norm() -> None:
 
 def test_a_flat_index_with_the_pass_returns_the_exact_top_k() -> None:
     rng = np.random.default_rng(1)
-    vectors = _unit(rng, 3000)
-    ids = np.arange(3000, dtype=np.int64) * 2 + 5
+    vectors, ids, index = _indexed_with_pass(rng, 3000, id_step=2)
     queries = _unit(rng, PREFILTER_MIN_QUERIES * 4)
-    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
-    index.enable_bf16_pass(extra=16)
 
     found = index.search(queries, 10)
 
@@ -109,12 +117,15 @@ def test_queries_the_pass_cannot_prove_are_searched_again_exactly() -> None:
     _assert_exact(found.ids, found.scores, vectors, ids, queries)
 
 
-def test_the_proof_never_certifies_a_wrong_answer(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("widened", [False, True])
+def test_every_proven_query_holds_the_exact_top_k(
+    monkeypatch: pytest.MonkeyPatch, widened: bool
 ) -> None:
-    """With few spare candidates and no widening the proof fails often;
-    every query it certifies must still hold the exact top k."""
-    monkeypatch.setattr(bf16_pass, "_MOST_CANDIDATES", 7)
+    """From k + 2 candidates alone the proof fails often; widened to more of
+    the same bfloat16 scores, every query is proven. Every query the proof
+    accepts holds the exact top k."""
+    if not widened:
+        monkeypatch.setattr(bf16_pass, "_MOST_CANDIDATES", 7)
     rng = np.random.default_rng(3)
     vectors = _unit(rng, 2000)
     stored = vectors.copy()
@@ -123,36 +134,19 @@ def test_the_proof_never_certifies_a_wrong_answer(
 
     result = first_pass.search(queries, stored, 5)
 
-    assert 0 < result.certain.sum() < len(queries)
+    if widened:
+        assert result.certain.all()
+    else:
+        assert 0 < result.certain.sum() < len(queries)
     exact = _exact_scores(vectors, queries, 5)
     np.testing.assert_allclose(
         result.scores[result.certain], exact[result.certain], atol=1e-5
     )
 
 
-def test_unproven_queries_are_proven_from_more_candidates() -> None:
-    """The same search with widening: queries that k + 2 candidates could not
-    prove are proven from more of the same bfloat16 scores, exactly."""
-    rng = np.random.default_rng(3)
-    vectors = _unit(rng, 2000)
-    stored = vectors.copy()
-    queries = _unit(rng, 300)
-    first_pass = BFloat16Pass(stored, extra=2)
-
-    result = first_pass.search(queries, stored, 5)
-
-    assert result.certain.all()
-    np.testing.assert_allclose(
-        result.scores, _exact_scores(vectors, queries, 5), atol=1e-5
-    )
-
-
 def test_added_and_replaced_vectors_are_seen_by_the_pass() -> None:
-    rng = np.random.default_rng(4)
-    vectors = _unit(rng, 1000)
-    ids = np.arange(1000, dtype=np.int64)
-    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
-    index.enable_bf16_pass()
+    _, _, index = _indexed_with_pass(np.random.default_rng(4), 1000)
+    rng = np.random.default_rng(40)
     added = _unit(rng, 40)
     added_ids = np.arange(1000, 1040, dtype=np.int64)
     index.add(added_ids, added)
@@ -168,10 +162,7 @@ def test_added_and_replaced_vectors_are_seen_by_the_pass() -> None:
 
 def test_single_queries_go_through_the_pass_unless_filtered() -> None:
     rng = np.random.default_rng(5)
-    vectors = _unit(rng, 500)
-    ids = np.arange(500, dtype=np.int64)
-    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
-    index.enable_bf16_pass()
+    vectors, ids, index = _indexed_with_pass(rng, 500)
     assert index.bf16_pass is not None
     query = _unit(rng, 1)
 
@@ -190,12 +181,9 @@ def test_filtered_searches_return_the_exact_top_k_of_the_allowed_ids(
     """A large filter masks the whole table, a small one is gathered; both
     give the exact hits among the allowed concepts only."""
     rng = np.random.default_rng(7)
-    vectors = _unit(rng, 2000)
-    ids = np.arange(2000, dtype=np.int64) * 3 + 1
+    vectors, ids, index = _indexed_with_pass(rng, 2000, id_step=3)
     allowed = np.flatnonzero(rng.random(2000) < share)
     queries = _unit(rng, BF16_FILTERED_MIN_QUERIES)
-    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
-    index.enable_bf16_pass()
     unknown = np.array([2, 5], dtype=np.int64)
 
     found = index.search(queries, 8, allowed_ids=np.append(ids[allowed], unknown))
@@ -208,10 +196,7 @@ def test_filtered_searches_return_the_exact_top_k_of_the_allowed_ids(
 
 def test_a_filter_with_fewer_than_k_ids_is_padded_as_faiss_does() -> None:
     rng = np.random.default_rng(8)
-    vectors = _unit(rng, 300)
-    ids = np.arange(300, dtype=np.int64)
-    index = ConceptIndex.build(ids, vectors, embedding_set="test/1")
-    index.enable_bf16_pass()
+    _, ids, index = _indexed_with_pass(rng, 300)
 
     found = index.search(_unit(rng, BF16_FILTERED_MIN_QUERIES), 5, allowed_ids=ids[:2])
 
