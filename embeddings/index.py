@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,6 +15,16 @@ from embeddings.errors import (
     IndexCorrupted,
     InvalidVectors,
     VectorNotFound,
+)
+from embeddings.first_pass import FirstPasses
+from embeddings.index_files import (
+    INDEX_FILE,
+    IndexMetadata,
+    read_index_files,
+    write_index_files,
+)
+from embeddings.index_files import (
+    IndexKind as IndexKind,
 )
 from embeddings.moved_vectors import MovedVectors
 from embeddings.prefilter import ReducedPrefilter
@@ -35,9 +41,6 @@ logger = logging.getLogger(__name__)
 # arguments of search parameters); use the module untyped.
 faiss: Any = _faiss
 
-IndexKind = Literal["flat", "hnsw", "ivf"]
-INDEX_FILE = "index.faiss"
-METADATA_FILE = "index.json"
 # Up to this many vectors "auto" picks exact search; above it, IVF, which
 # builds 1M x 384 in about 90 s on 2 cores (HNSW would take over half an hour,
 # too long for a rebuild at server start; see benchmarks/RESULTS.md).
@@ -46,30 +49,6 @@ MAX_K = 1000
 # Share of an HNSW index's concepts with replaced vectors above which each
 # replace warns that a rebuild is due (see embeddings/moved_vectors.py).
 MOVED_REBUILD_SHARE = 0.05
-# Batches smaller than this search exactly even with a prefilter: the first
-# pass saves nothing on a handful of queries.
-PREFILTER_MIN_QUERIES = 32
-# Filtered searches of fewer queries skip the bfloat16 pass: FAISS scores only
-# the allowed ids, which for one query costs less than finding their rows and
-# masking or gathering the bfloat16 table; from 4 queries on the pass is faster
-# at every share of allowed ids measured (benchmarks/RESULTS.md).
-BF16_FILTERED_MIN_QUERIES = 4
-
-
-@dataclass(frozen=True)
-class IndexMetadata:
-    """What an index file holds; saved beside it as JSON.
-
-    ``moved_ids`` lists the concepts of an HNSW index whose vectors were
-    replaced since it was built (searched exactly beside the graph).
-    """
-
-    embedding_set: str
-    kind: IndexKind
-    count: int
-    dim: int
-    checksum: str
-    moved_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -106,9 +85,7 @@ class ConceptIndex:
         # Where the index was last saved or loaded from, if anywhere.
         self.folder: Path | None = None
         self._gpu_index = _gpu_replica(index) if kind == "flat" else None
-        self._prefilter: ReducedPrefilter | None = None
-        self._bf16: BFloat16Pass | None = None
-        self._id_rows: tuple[np.ndarray, np.ndarray] | None = None
+        self._passes = FirstPasses()
         self._moved = MovedVectors(int(index.d))
 
     @property
@@ -176,7 +153,8 @@ class ConceptIndex:
     @property
     def prefilter_dim(self) -> int:
         """Width of the batch-search first pass, 0 when there is none."""
-        return self._prefilter.dim if self._prefilter is not None else 0
+        prefilter = self._passes.prefilter
+        return prefilter.dim if prefilter is not None else 0
 
     def enable_prefilter(self, dim: int, *, factor: int = 10) -> None:
         """Search batches of PREFILTER_MIN_QUERIES or more through a first pass
@@ -190,20 +168,21 @@ class ConceptIndex:
         if self.kind != "flat":
             raise ValueError(f"a prefilter needs a flat index, this one is {self.kind}")
         with self._lock.writing():
-            self._prefilter = ReducedPrefilter.fit(
+            self._passes.prefilter = ReducedPrefilter.fit(
                 self._stored_vectors(), dim, factor=factor
             )
 
     @property
     def bf16_pass(self) -> BFloat16Pass | None:
         """The bfloat16 first pass of batch searches, None when there is none."""
-        return self._bf16
+        return self._passes.bf16
 
     def enable_bf16_pass(self, *, extra: int = 32) -> None:
         """Search through a bfloat16 product first (:mod:`embeddings.bf16_pass`):
         hits and scores stay exact, a query whose bfloat16 candidates cannot be
         proven complete is searched again exactly. Takes half the index's
-        memory again. Filtered searches of BF16_FILTERED_MIN_QUERIES or more
+        memory again. Filtered searches of BF16_FILTERED_MIN_QUERIES
+        (:mod:`embeddings.first_pass`) or more
         go through it too; a reduced prefilter, if also enabled, takes
         precedence for the batches it serves. Does nothing when a GPU copy of
         the index serves the searches.
@@ -223,7 +202,7 @@ class ConceptIndex:
         from embeddings.bf16_pass import BFloat16Pass
 
         with self._lock.writing():
-            self._bf16 = BFloat16Pass(self._stored_vectors(), extra=extra)
+            self._passes.bf16 = BFloat16Pass(self._stored_vectors(), extra=extra)
         logger.info(
             "bf16_pass_enabled set=%s vectors=%d extra=%d",
             self.embedding_set,
@@ -239,10 +218,7 @@ class ConceptIndex:
             self._index.add_with_ids(vectors, ids)
             if self._gpu_index is not None:
                 self._gpu_index.add_with_ids(vectors, ids)
-            if self._prefilter is not None:
-                self._prefilter.add(vectors)
-            if self._bf16 is not None:
-                self._bf16.add(vectors)
+            self._passes.add(vectors)
 
     def search(
         self, queries: np.ndarray, k: int, *, allowed_ids: np.ndarray | None = None
@@ -259,22 +235,18 @@ class ConceptIndex:
             raise InvalidVectors("k", f"k={k} is outside 1..{MAX_K}")
         queries = check_vectors(queries, dim=self.dim, name="query vectors")
         params = self._search_parameters(allowed_ids)
-        if (
-            self._prefilter is not None
-            and self._gpu_index is None
-            and allowed_ids is None
-            and len(queries) >= PREFILTER_MIN_QUERIES
-            and k <= self.count
-        ):
-            return self._prefiltered_search(queries, k)
-        if (
-            self._bf16 is not None
-            and self._gpu_index is None
-            and (allowed_ids is None or len(queries) >= BF16_FILTERED_MIN_QUERIES)
-        ):
-            result = self._bf16_search(queries, k, allowed_ids)
-            if result is not None:
-                return result
+        if self._passes.enabled and self._gpu_index is None:
+            with self._lock.reading():
+                found = self._passes.search(
+                    self._index,
+                    self._stored_vectors(),
+                    queries,
+                    k,
+                    allowed_ids=allowed_ids,
+                    params=params,
+                )
+            if found is not None:
+                return SearchResult(scores=found[0], ids=found[1])
         # FAISS GPU indexes take no ID selector: filtered searches stay on
         # the CPU copy.
         searched = self._index
@@ -288,56 +260,6 @@ class ConceptIndex:
                     queries, scores, ids, allowed_ids=allowed_ids
                 )
         return SearchResult(scores=scores, ids=ids)
-
-    def _prefiltered_search(self, queries: np.ndarray, k: int) -> SearchResult:
-        assert self._prefilter is not None
-        with self._lock.reading():
-            scores, rows = self._prefilter.search(queries, self._stored_vectors(), k)
-            ids = faiss.vector_to_array(self._index.id_map)[rows]
-        return SearchResult(scores=scores, ids=ids)
-
-    def _bf16_search(
-        self, queries: np.ndarray, k: int, allowed_ids: np.ndarray | None
-    ) -> SearchResult | None:
-        """Search through the bfloat16 pass; None when fewer than k concepts
-        are searched (FAISS then pads the hits)."""
-        assert self._bf16 is not None
-        with self._lock.reading():
-            stored_ids, order = self._ids_by_row()
-            rows = None
-            if allowed_ids is not None:
-                rows = _rows_of(stored_ids, order, allowed_ids)
-            if k > (self.count if rows is None else len(rows)):
-                return None
-            first = self._bf16.search(
-                queries, self._stored_vectors(), k, allowed_rows=rows
-            )
-            scores = first.scores
-            ids = stored_ids[first.rows]
-            unproven = np.flatnonzero(~first.certain)
-            if len(unproven):
-                exact_scores, exact_ids = self._index.search(
-                    queries[unproven], k, params=self._search_parameters(allowed_ids)
-                )
-                scores[unproven] = exact_scores
-                ids[unproven] = exact_ids
-        logger.debug(
-            "bf16_pass_search queries=%d k=%d searched_again=%d",
-            len(queries),
-            k,
-            len(unproven),
-        )
-        return SearchResult(scores=scores, ids=ids)
-
-    def _ids_by_row(self) -> tuple[np.ndarray, np.ndarray]:
-        """A flat index's id of each row, and the rows in id order (hold the
-        lock). Cached by row count: a flat index only appends rows."""
-        cached = self._id_rows
-        if cached is None or len(cached[0]) != self.count:
-            stored_ids = faiss.vector_to_array(self._index.id_map)
-            cached = (stored_ids, np.argsort(stored_ids, kind="stable"))
-            self._id_rows = cached
-        return cached
 
     def _stored_vectors(self) -> np.ndarray:
         """A flat or HNSW index's vectors in row order, a view (hold the lock)."""
@@ -395,10 +317,7 @@ class ConceptIndex:
                         len(self._moved),
                         self.count,
                     )
-            if self._prefilter is not None:
-                self._prefilter.replace(rows, vectors)
-            if self._bf16 is not None:
-                self._bf16.replace(rows, vectors)
+            self._passes.replace(rows, vectors)
             if self._gpu_index is not None:
                 self._gpu_index = _gpu_replica(self._index)
 
@@ -450,23 +369,20 @@ class ConceptIndex:
         index first: a crash leaves either the old pair, or a new index whose
         checksum the old metadata rejects on load.
         """
-        folder.mkdir(parents=True, exist_ok=True)
         # The serialized uint8 array is hashed and written as it is: a copy
         # through bytes() would double the peak memory of a large index.
         with self._lock.reading():
             data = faiss.serialize_index(self._index)
             count = self.count
-        metadata = IndexMetadata(
+        metadata = write_index_files(
+            folder,
+            data,
             embedding_set=self.embedding_set,
             kind=self.kind,
             count=count,
             dim=self.dim,
-            checksum=hashlib.sha256(data).hexdigest(),
             moved_ids=self._moved.ids.tolist(),
         )
-        _write_atomically(folder / INDEX_FILE, data)
-        text = json.dumps(asdict(metadata), indent=2).encode()
-        _write_atomically(folder / METADATA_FILE, text)
         logger.info(
             "index_saved path=%s vectors=%d checksum=%s",
             folder,
@@ -484,25 +400,7 @@ class ConceptIndex:
             FileNotFoundError: no index in ``folder``.
             IndexCorrupted: checksum, count, dimension or set name disagree.
         """
-        index_path = folder / INDEX_FILE
-        try:
-            metadata = IndexMetadata(**json.loads((folder / METADATA_FILE).read_text()))
-        except (ValueError, TypeError) as error:
-            raise IndexCorrupted(
-                str(folder), f"unreadable metadata ({error})"
-            ) from error
-        data = index_path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != metadata.checksum:
-            raise IndexCorrupted(str(index_path), "checksum does not match metadata")
-        if embedding_set is not None and metadata.embedding_set != embedding_set:
-            built_from = metadata.embedding_set
-            raise IndexCorrupted(
-                str(index_path),
-                f"built from set {built_from!r}, expected {embedding_set!r}",
-            )
-        index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
-        if index.ntotal != metadata.count or index.d != metadata.dim:
-            raise IndexCorrupted(str(index_path), "vector count or dim disagree")
+        index, metadata = read_index_files(folder, embedding_set=embedding_set)
         loaded = cls(index, embedding_set=metadata.embedding_set, kind=metadata.kind)
         if metadata.moved_ids:
             moved = np.asarray(metadata.moved_ids, dtype=np.int64)
@@ -510,7 +408,7 @@ class ConceptIndex:
                 loaded._moved.update(moved, index.reconstruct_batch(moved))
             except RuntimeError as error:
                 raise IndexCorrupted(
-                    str(index_path), "a replaced concept is not in the index"
+                    str(folder / INDEX_FILE), "a replaced concept is not in the index"
                 ) from error
         logger.info(
             "index_loaded path=%s vectors=%d moved=%d",
@@ -551,22 +449,6 @@ def _gpu_replica(index: Any) -> Any:
     return replica
 
 
-def _rows_of(
-    stored_ids: np.ndarray, order: np.ndarray, wanted: np.ndarray
-) -> np.ndarray:
-    """Distinct rows of ``stored_ids`` (row -> id, sorted by ``order``) that
-    hold an id of ``wanted``, ascending; ids that are not stored are left out,
-    as FAISS's selectors do."""
-    wanted = np.asarray(wanted, dtype=np.int64)
-    slots = np.minimum(
-        np.searchsorted(stored_ids, wanted, sorter=order), len(order) - 1
-    )
-    rows = order[slots]
-    held = np.zeros(len(stored_ids), dtype=bool)
-    held[rows[stored_ids[rows] == wanted]] = True
-    return np.flatnonzero(held)
-
-
 def _check_ids(ids: np.ndarray, count: int) -> np.ndarray:
     array = np.ascontiguousarray(ids, dtype=np.int64)
     if array.shape != (count,):
@@ -574,20 +456,3 @@ def _check_ids(ids: np.ndarray, count: int) -> np.ndarray:
     if len(np.unique(array)) != count:
         raise InvalidVectors("ids", "ids are not distinct")
     return array
-
-
-def _write_atomically(path: Path, data: bytes | np.ndarray) -> None:
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(handle, 0o644)
-        with os.fdopen(handle, "wb") as temp:
-            array = (
-                np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
-            )
-            array.tofile(temp)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

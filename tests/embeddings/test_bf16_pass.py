@@ -8,11 +8,8 @@ import torch
 
 from embeddings import bf16_pass
 from embeddings.bf16_pass import BFloat16Pass, score_error_bound
-from embeddings.index import (
-    BF16_FILTERED_MIN_QUERIES,
-    PREFILTER_MIN_QUERIES,
-    ConceptIndex,
-)
+from embeddings.first_pass import BF16_FILTERED_MIN_QUERIES, PREFILTER_MIN_QUERIES
+from embeddings.index import ConceptIndex
 from embeddings.vectors import normalize_rows
 
 DIM = 48

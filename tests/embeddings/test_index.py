@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from embeddings.errors import DimensionMismatch, IndexCorrupted, InvalidVectors
-from embeddings.index import INDEX_FILE, METADATA_FILE, ConceptIndex, IndexKind
+from embeddings.index import ConceptIndex, IndexKind
+from embeddings.index_files import INDEX_FILE, METADATA_FILE
 from embeddings.vectors import normalize_rows
 
 DIM = 32

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embeddings.index import PREFILTER_MIN_QUERIES, ConceptIndex
+from embeddings.first_pass import PREFILTER_MIN_QUERIES
+from embeddings.index import ConceptIndex
 from embeddings.prefilter import ReducedPrefilter
 from embeddings.vectors import normalize_rows
 
