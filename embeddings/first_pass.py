@@ -11,6 +11,7 @@ picks the one that serves a search, or none.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import faiss as _faiss
@@ -34,6 +35,18 @@ PREFILTER_MIN_QUERIES = 32
 # masking or gathering the bfloat16 table; from 4 queries on the pass is faster
 # at every share of allowed ids measured (benchmarks/RESULTS.md).
 BF16_FILTERED_MIN_QUERIES = 4
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One search handed to a pass (see :meth:`FirstPasses.search`)."""
+
+    index: Any
+    stored: np.ndarray
+    queries: np.ndarray
+    k: int
+    allowed_ids: np.ndarray | None
+    params: Any
 
 
 class FirstPasses:
@@ -100,38 +113,35 @@ class FirstPasses:
         if self.bf16 is not None and (
             allowed_ids is None or len(queries) >= BF16_FILTERED_MIN_QUERIES
         ):
-            return self._bf16_search(index, stored, queries, k, allowed_ids, params)
+            return self._bf16_search(
+                _Search(index, stored, queries, k, allowed_ids, params)
+            )
         return None
 
-    def _bf16_search(
-        self,
-        index: Any,
-        stored: np.ndarray,
-        queries: np.ndarray,
-        k: int,
-        allowed_ids: np.ndarray | None,
-        params: Any,
-    ) -> tuple[np.ndarray, np.ndarray] | None:
+    def _bf16_search(self, search: _Search) -> tuple[np.ndarray, np.ndarray] | None:
         """Search through the bfloat16 pass; None when fewer than k rows are
         searched (FAISS then pads the hits)."""
         assert self.bf16 is not None
-        stored_ids, order = self._ids_by_row(index)
+        k = search.k
+        stored_ids, order = self._ids_by_row(search.index)
         rows = None
-        if allowed_ids is not None:
-            rows = rows_holding(stored_ids, order, allowed_ids)
+        if search.allowed_ids is not None:
+            rows = rows_holding(stored_ids, order, search.allowed_ids)
         if k > (len(stored_ids) if rows is None else len(rows)):
             return None
-        first = self.bf16.search(queries, stored, k, allowed_rows=rows)
+        first = self.bf16.search(search.queries, search.stored, k, allowed_rows=rows)
         scores = first.scores
         ids = stored_ids[first.rows]
         unproven = np.flatnonzero(~first.certain)
         if len(unproven):
-            exact_scores, exact_ids = index.search(queries[unproven], k, params=params)
+            exact_scores, exact_ids = search.index.search(
+                search.queries[unproven], k, params=search.params
+            )
             scores[unproven] = exact_scores
             ids[unproven] = exact_ids
         logger.debug(
             "bf16_pass_search queries=%d k=%d searched_again=%d",
-            len(queries),
+            len(search.queries),
             k,
             len(unproven),
         )
