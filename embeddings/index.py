@@ -157,10 +157,11 @@ class ConceptIndex:
         return prefilter.dim if prefilter is not None else 0
 
     def enable_prefilter(self, dim: int, *, factor: int = 10) -> None:
-        """Search batches of PREFILTER_MIN_QUERIES or more through a first pass
-        over the top ``dim`` principal components, re-ranked exactly
-        (:mod:`embeddings.prefilter`); scores stay exact cosines, a hit can be
-        missed. Filtered searches and small batches stay exact.
+        """Search batches of PREFILTER_MIN_QUERIES (:mod:`embeddings.first_pass`)
+        or more through a first pass over the top ``dim`` principal components,
+        re-ranked exactly (:mod:`embeddings.prefilter`); scores stay exact
+        cosines, a hit can be missed. Filtered searches and small batches stay
+        exact.
 
         Raises:
             ValueError: not a flat index, or ``dim`` out of range.
@@ -181,11 +182,10 @@ class ConceptIndex:
         """Search through a bfloat16 product first (:mod:`embeddings.bf16_pass`):
         hits and scores stay exact, a query whose bfloat16 candidates cannot be
         proven complete is searched again exactly. Takes half the index's
-        memory again. Filtered searches of BF16_FILTERED_MIN_QUERIES
-        (:mod:`embeddings.first_pass`) or more
-        go through it too; a reduced prefilter, if also enabled, takes
-        precedence for the batches it serves. Does nothing when a GPU copy of
-        the index serves the searches.
+        memory again. Filtered searches go through it from
+        BF16_FILTERED_MIN_QUERIES queries on (:mod:`embeddings.first_pass`); a
+        reduced prefilter, if also enabled, takes precedence for the batches
+        it serves. Does nothing when a GPU copy of the index serves searches.
 
         Raises:
             ValueError: not a flat index.
