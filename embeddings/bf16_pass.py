@@ -24,13 +24,10 @@ and torch's own CPU kernels do.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-
-logger = logging.getLogger(__name__)
 
 # Unit roundoff of bfloat16 (8 significant bits, round to nearest).
 _BF16_ROUNDOFF = 2.0**-8
@@ -203,6 +200,7 @@ class BFloat16Pass:
             certain,
         )
         at_once = max(1, min(_MOST_QUERIES_AT_ONCE, _SCORE_BUDGET // len(table)))
+        most_taken = min(searched_rows, _MOST_CANDIDATES)
         for start in range(0, n, at_once):
             end = min(n, start + at_once)
             chunk = torch.from_numpy(np.ascontiguousarray(queries[start:end]))
@@ -213,19 +211,15 @@ class BFloat16Pass:
             # same bfloat16 scores, up to _MOST_CANDIDATES, before the caller
             # searches them exactly.
             pending = np.arange(start, end)
+            rescored = approximate
             taken = min(searched_rows, k + self.extra)
             while True:
-                rescored = (
-                    approximate
-                    if len(pending) == end - start
-                    else (approximate[torch.from_numpy(pending - start)])
-                )
                 proven = rescorer.rescore(rescored, pending, taken, searched_rows)
                 pending = pending[~proven]
-                most = min(searched_rows, _MOST_CANDIDATES)
-                if not len(pending) or taken >= most:
+                if not len(pending) or taken >= most_taken:
                     break
-                taken = min(most, taken * _WIDEN)
+                rescored = approximate[torch.from_numpy(pending - start)]
+                taken = min(most_taken, taken * _WIDEN)
         self.searched += n
         self.rechecked += int(n - certain.sum())
         return FirstPassResult(scores=scores, rows=rows, certain=certain)

@@ -11,6 +11,7 @@ picks the one that serves a search, or none.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,7 @@ class _Search:
     queries: np.ndarray
     k: int
     allowed_ids: np.ndarray | None
-    params: Any
+    exact_params: Callable[[], Any]
 
 
 class FirstPasses:
@@ -88,7 +89,7 @@ class FirstPasses:
         k: int,
         *,
         allowed_ids: np.ndarray | None,
-        params: Any,
+        exact_params: Callable[[], Any],
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Scores and ids (n, k) through a pass, or None when none serves
         this search and the caller should ask FAISS.
@@ -99,8 +100,9 @@ class FirstPasses:
             queries: float32 (n, dim), checked.
             k: hits per query.
             allowed_ids: restrict hits to these ids, or None.
-            params: FAISS search parameters carrying the same restriction,
-                for queries the bfloat16 pass hands back to exact search.
+            exact_params: builds the FAISS search parameters carrying the
+                same restriction, called only for queries the bfloat16 pass
+                hands back to exact search (an id selector takes ms to build).
         """
         if (
             self.prefilter is not None
@@ -114,7 +116,7 @@ class FirstPasses:
             allowed_ids is None or len(queries) >= BF16_FILTERED_MIN_QUERIES
         ):
             return self._bf16_search(
-                _Search(index, stored, queries, k, allowed_ids, params)
+                _Search(index, stored, queries, k, allowed_ids, exact_params)
             )
         return None
 
@@ -135,7 +137,7 @@ class FirstPasses:
         unproven = np.flatnonzero(~first.certain)
         if len(unproven):
             exact_scores, exact_ids = search.index.search(
-                search.queries[unproven], k, params=search.params
+                search.queries[unproven], k, params=search.exact_params()
             )
             scores[unproven] = exact_scores
             ids[unproven] = exact_ids

@@ -234,7 +234,8 @@ class ConceptIndex:
         if not 1 <= k <= MAX_K:
             raise InvalidVectors("k", f"k={k} is outside 1..{MAX_K}")
         queries = check_vectors(queries, dim=self.dim, name="query vectors")
-        params = self._search_parameters(allowed_ids)
+        if allowed_ids is not None and np.ndim(allowed_ids) != 1:
+            raise InvalidVectors("allowed_ids", "expected a flat list of ids")
         if self._passes.enabled and self._gpu_index is None:
             with self._lock.reading():
                 found = self._passes.search(
@@ -243,10 +244,11 @@ class ConceptIndex:
                     queries,
                     k,
                     allowed_ids=allowed_ids,
-                    params=params,
+                    exact_params=lambda: self._search_parameters(allowed_ids),
                 )
             if found is not None:
                 return SearchResult(scores=found[0], ids=found[1])
+        params = self._search_parameters(allowed_ids)
         # FAISS GPU indexes take no ID selector: filtered searches stay on
         # the CPU copy.
         searched = self._index
@@ -422,9 +424,8 @@ class ConceptIndex:
     def _search_parameters(self, allowed_ids: np.ndarray | None) -> Any:
         selector = None
         if allowed_ids is not None:
+            # search() has checked that the ids are a flat list.
             allowed = np.ascontiguousarray(allowed_ids, dtype=np.int64)
-            if allowed.ndim != 1:
-                raise InvalidVectors("allowed_ids", "expected a flat list of ids")
             selector = faiss.IDSelectorBatch(allowed)
         if self.kind == "ivf":
             return faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)
